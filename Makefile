@@ -1,0 +1,27 @@
+# K-GPU developer commands. Every target installs what it needs on a fresh Debian machine.
+PYTHON ?= python3
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+
+.PHONY: all install programs test bench demo clean
+
+all: programs
+
+install:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen
+
+programs: install
+	$(UV) run --frozen python -m kgpu_sbf.build
+
+test: programs
+	$(UV) run --frozen pytest -q
+
+bench: programs
+	$(UV) run --frozen python bench/cu.py
+
+demo: programs
+	@echo "make demo: the end-to-end K-GPU demo is not built yet; see README.md" >&2
+	@exit 1
+
+clean:
+	rm -rf programs/target

@@ -1,0 +1,1 @@
+"""K-GPU Python SDK and the kgpu command."""

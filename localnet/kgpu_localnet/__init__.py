@@ -1,0 +1,1 @@
+"""kgpu-localnet: a Solana JSON-RPC and PubSub server backed by LiteSVM."""

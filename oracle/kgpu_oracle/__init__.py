@@ -1,0 +1,1 @@
+"""kgpu-oracle: the attestation service that K-GPU oracle operators run."""
