@@ -1,0 +1,229 @@
+//! Little-endian reading of instruction data, with Borsh-compatible strings, and byte-slice
+//! comparison.
+
+use crate::error::ProgramError;
+use crate::pubkey::Pubkey;
+
+/// Returns whether two byte slices are equal.
+///
+/// On SBF, slices of 16 bytes or more are compared with the `sol_memcmp_` syscall, which costs
+/// about 10 compute units for up to 2,500 bytes, where the compiled byte loop costs several
+/// units per byte.
+#[inline]
+pub fn bytes_eq(left: &[u8], right: &[u8]) -> bool {
+    if left.len() != right.len() {
+        return false;
+    }
+    #[cfg(target_arch = "bpf")]
+    if left.len() >= 16 {
+        let mut result: i32 = 0;
+        // SAFETY: both pointers are valid for `left.len()` bytes and `result` is writable.
+        unsafe { crate::syscalls::sol_memcmp_(left.as_ptr(), right.as_ptr(), left.len() as u64, &mut result) };
+        return result == 0;
+    }
+    left == right
+}
+
+/// Cursor over instruction data. Every read past the end returns `InvalidInstructionData`.
+pub struct Reader<'a> {
+    data: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// Starts reading at the first byte of `data`.
+    pub fn new(data: &'a [u8]) -> Reader<'a> {
+        Reader { data, offset: 0 }
+    }
+
+    /// Returns the next `len` bytes.
+    #[inline]
+    pub fn read_bytes(&mut self, len: usize) -> Result<&'a [u8], ProgramError> {
+        let end = self.offset.checked_add(len).ok_or(ProgramError::InvalidInstructionData)?;
+        let bytes = self.data.get(self.offset..end).ok_or(ProgramError::InvalidInstructionData)?;
+        self.offset = end;
+        Ok(bytes)
+    }
+
+    /// Returns the next `N` bytes as an array.
+    #[inline]
+    pub fn read_array<const N: usize>(&mut self) -> Result<[u8; N], ProgramError> {
+        let mut array = [0u8; N];
+        array.copy_from_slice(self.read_bytes(N)?);
+        Ok(array)
+    }
+
+    /// Reads a `u8`.
+    pub fn read_u8(&mut self) -> Result<u8, ProgramError> {
+        Ok(self.read_bytes(1)?[0])
+    }
+
+    /// Reads a little-endian `u16`.
+    pub fn read_u16(&mut self) -> Result<u16, ProgramError> {
+        Ok(u16::from_le_bytes(self.read_array()?))
+    }
+
+    /// Reads a little-endian `u32`.
+    pub fn read_u32(&mut self) -> Result<u32, ProgramError> {
+        Ok(u32::from_le_bytes(self.read_array()?))
+    }
+
+    /// Reads a little-endian `u64`.
+    pub fn read_u64(&mut self) -> Result<u64, ProgramError> {
+        Ok(u64::from_le_bytes(self.read_array()?))
+    }
+
+    /// Reads a little-endian `i64`.
+    pub fn read_i64(&mut self) -> Result<i64, ProgramError> {
+        Ok(i64::from_le_bytes(self.read_array()?))
+    }
+
+    /// Reads a 32-byte address in place.
+    pub fn read_pubkey(&mut self) -> Result<&'a Pubkey, ProgramError> {
+        let bytes = self.read_bytes(32)?;
+        // SAFETY: `bytes` is exactly 32 bytes long and `Pubkey` has alignment 1.
+        Ok(unsafe { &*(bytes.as_ptr() as *const Pubkey) })
+    }
+
+    /// Reads a Borsh string (`u32` length, then UTF-8 bytes).
+    pub fn read_str(&mut self) -> Result<&'a str, ProgramError> {
+        let len = self.read_u32()? as usize;
+        let bytes = self.read_bytes(len)?;
+        core::str::from_utf8(bytes).map_err(|_| ProgramError::InvalidInstructionData)
+    }
+
+    /// Returns the bytes not read yet and moves to the end.
+    pub fn read_remaining(&mut self) -> &'a [u8] {
+        let rest = &self.data[self.offset..];
+        self.offset = self.data.len();
+        rest
+    }
+
+    /// Returns `InvalidInstructionData` unless every byte was read.
+    pub fn finish(&self) -> Result<(), ProgramError> {
+        if self.offset != self.data.len() {
+            return Err(ProgramError::InvalidInstructionData);
+        }
+        Ok(())
+    }
+}
+
+/// Cursor that writes little-endian fields into a byte buffer, for account state and event
+/// payloads. Every write past the end returns `AccountDataTooSmall`.
+pub struct Writer<'a> {
+    buffer: &'a mut [u8],
+    offset: usize,
+}
+
+impl<'a> Writer<'a> {
+    /// Starts writing at the first byte of `buffer`.
+    pub fn new(buffer: &'a mut [u8]) -> Writer<'a> {
+        Writer { buffer, offset: 0 }
+    }
+
+    /// Copies `bytes` to the next position.
+    #[inline]
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), ProgramError> {
+        let end = self.offset.checked_add(bytes.len()).ok_or(ProgramError::AccountDataTooSmall)?;
+        let target = self.buffer.get_mut(self.offset..end).ok_or(ProgramError::AccountDataTooSmall)?;
+        target.copy_from_slice(bytes);
+        self.offset = end;
+        Ok(())
+    }
+
+    /// Writes a `u8`.
+    pub fn write_u8(&mut self, value: u8) -> Result<(), ProgramError> {
+        self.write_bytes(&[value])
+    }
+
+    /// Writes a little-endian `u16`.
+    pub fn write_u16(&mut self, value: u16) -> Result<(), ProgramError> {
+        self.write_bytes(&value.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u32`.
+    pub fn write_u32(&mut self, value: u32) -> Result<(), ProgramError> {
+        self.write_bytes(&value.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u64`.
+    pub fn write_u64(&mut self, value: u64) -> Result<(), ProgramError> {
+        self.write_bytes(&value.to_le_bytes())
+    }
+
+    /// Writes a little-endian `i64`.
+    pub fn write_i64(&mut self, value: i64) -> Result<(), ProgramError> {
+        self.write_bytes(&value.to_le_bytes())
+    }
+
+    /// Writes a 32-byte address.
+    pub fn write_pubkey(&mut self, pubkey: &Pubkey) -> Result<(), ProgramError> {
+        self.write_bytes(pubkey)
+    }
+
+    /// Writes a Borsh string (`u32` length, then the UTF-8 bytes).
+    pub fn write_str(&mut self, value: &str) -> Result<(), ProgramError> {
+        self.write_u32(value.len() as u32)?;
+        self.write_bytes(value.as_bytes())
+    }
+
+    /// Returns the number of bytes written.
+    pub fn position(&self) -> usize {
+        self.offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_reads_fields_in_order() {
+        let mut data = vec![7u8];
+        data.extend_from_slice(&513u16.to_le_bytes());
+        data.extend_from_slice(&(-5i64).to_le_bytes());
+        data.extend_from_slice(&3u32.to_le_bytes());
+        data.extend_from_slice(b"abc");
+        let mut reader = Reader::new(&data);
+        assert_eq!(reader.read_u8(), Ok(7));
+        assert_eq!(reader.read_u16(), Ok(513));
+        assert_eq!(reader.read_i64(), Ok(-5));
+        assert_eq!(reader.read_str(), Ok("abc"));
+        assert_eq!(reader.finish(), Ok(()));
+        assert_eq!(reader.read_u8(), Err(ProgramError::InvalidInstructionData));
+    }
+
+    #[test]
+    fn writer_round_trips_with_reader() {
+        let mut buffer = [0u8; 32];
+        let mut writer = Writer::new(&mut buffer);
+        writer.write_u8(7).unwrap();
+        writer.write_u64(1 << 40).unwrap();
+        writer.write_i64(-3).unwrap();
+        writer.write_str("kgpu").unwrap();
+        assert_eq!(writer.position(), 25);
+        assert_eq!(writer.write_bytes(&[0; 8]), Err(ProgramError::AccountDataTooSmall));
+
+        let mut reader = Reader::new(&buffer[..25]);
+        assert_eq!(reader.read_u8(), Ok(7));
+        assert_eq!(reader.read_u64(), Ok(1 << 40));
+        assert_eq!(reader.read_i64(), Ok(-3));
+        assert_eq!(reader.read_str(), Ok("kgpu"));
+        assert_eq!(reader.finish(), Ok(()));
+    }
+
+    #[test]
+    fn bytes_eq_compares_length_and_content() {
+        assert!(bytes_eq(b"abc", b"abc"));
+        assert!(!bytes_eq(b"abc", b"abd"));
+        assert!(!bytes_eq(b"abc", b"abcd"));
+        assert!(bytes_eq(&[7u8; 100], &[7u8; 100]));
+    }
+
+    #[test]
+    fn reader_rejects_string_longer_than_data() {
+        let mut data = 100u32.to_le_bytes().to_vec();
+        data.extend_from_slice(b"short");
+        assert_eq!(Reader::new(&data).read_str(), Err(ProgramError::InvalidInstructionData));
+    }
+}
