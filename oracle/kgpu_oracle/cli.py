@@ -1,0 +1,72 @@
+"""`kgpu-oracle` command: run the service, or register a job with this oracle."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from solders.pubkey import Pubkey
+
+from kgpu_oracle import db
+from kgpu_oracle.chain import register_job
+from kgpu_oracle.config import ConfigError, load_config
+from kgpu_oracle.logs import configure_logging, log_event
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kgpu-oracle", description="K-GPU oracle attestation service")
+    parser.add_argument("--config", required=True, type=Path, help="path of the operator's TOML configuration")
+    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the HTTP service and outbox worker (the default)")
+    job = commands.add_parser(
+        "register-job",
+        help="record a job in this oracle's jobs table, used in place of the market program's job account until it is deployed",
+    )
+    job.add_argument("--job", required=True, help="job account address, base58")
+    job.add_argument("--provider", required=True, help="provider node public key, base58")
+    job.add_argument("--gpu-model", required=True, help="model id from the GPU power table, e.g. H100-SXM")
+    job.add_argument("--gpu-count", required=True, type=int, help="number of GPUs on the job")
+    job.add_argument("--closed", action="store_true", help="record the job as closed")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run the chosen command; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    configure_logging(args.log_level.upper())
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"kgpu-oracle: invalid configuration {args.config}: {error}", file=sys.stderr)
+        return 2
+
+    if args.command == "register-job":
+        sessions = db.make_sessionmaker(db.make_engine(config.database_url))
+        with sessions() as session:
+            register_job(
+                session,
+                job=Pubkey.from_string(args.job),
+                provider=Pubkey.from_string(args.provider),
+                gpu_model=args.gpu_model,
+                gpu_count=args.gpu_count,
+                open_=not args.closed,
+            )
+            session.commit()
+        log_event(logging.INFO, "job_registered", job=args.job, provider=args.provider)
+        return 0
+
+    import uvicorn
+
+    from kgpu_oracle.app import create_app
+
+    uvicorn.run(create_app(config), host=config.listen_host, port=config.listen_port, log_config=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
