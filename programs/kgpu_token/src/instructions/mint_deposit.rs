@@ -1,0 +1,159 @@
+//! `mint_deposit`: mints K-GPU for a KRW deposit attested by the oracle quorum.
+//!
+//! Mints only when all of these are true:
+//! - minting is not paused;
+//! - the latest attestation exists and `now - valuation_time <= max_attestation_age`;
+//! - the beneficiary's KYC record is valid;
+//! - the deposit id is new, which means its record PDA does not exist yet;
+//! - `supply + amount <= capacity`.
+//!
+//! A frozen beneficiary account is thawed first, because the KYC check passed.
+//!
+//! Accounts:
+//! 0. `[WRITE]` config
+//! 1. `[WRITE]` K-GPU mint
+//! 2. `[WRITE]` K-GPU token account whose owner is the beneficiary (normally the ATA)
+//! 3. beneficiary's KYC record
+//! 4. `[WRITE]` deposit record, PDA `["deposit", deposit_id]`, not yet created
+//! 5. `[WRITE, SIGNER]` payer of the deposit record
+//! 6. instructions sysvar
+//! 7. Token-2022 program
+//! 8. System program
+//!
+//! Data after the discriminator (Borsh), also the quorum payload of kind 2:
+//! - `0..32` deposit_id: [u8; 32]
+//! - `32..64` beneficiary: Pubkey (wallet)
+//! - `64..72` amount: u64 KRW, greater than 0
+
+use crate::args::Reader;
+use crate::error::TokenError;
+use crate::events::{Event, DEPOSIT_MINTED};
+use crate::instructions::config_signer;
+use crate::quorum::{verify_quorum, Message, KIND_MINT_DEPOSIT};
+use crate::state::{AccountType, Config, DepositRecord, KycRecord, DEPOSIT_SEED};
+use crate::support::{
+    clock, create_account, find_program_address, keys_equal, AccountView, NewAccount,
+    ProgramResult, Pubkey, Seed, Signer, SYSTEM_PROGRAM_ID,
+};
+use crate::token2022::{self, load_token_account, mint_supply};
+
+/// sha256("global:mint_deposit")[..8]
+pub const DISCRIMINATOR: [u8; 8] = [171, 65, 49, 61, 7, 88, 11, 9];
+
+/// Bytes of the arguments, which are also the signed payload.
+const PAYLOAD_LEN: usize = 72;
+
+pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+    let [config_account, mint, destination, kyc_account, deposit_account, payer, instructions_sysvar, token_program, system_program, ..] =
+        accounts
+    else {
+        return Err(TokenError::NotEnoughAccounts);
+    };
+
+    // Parse arguments.
+    let mut reader = Reader::new(data);
+    let deposit_id = reader.array32()?;
+    let beneficiary = reader.pubkey()?;
+    let amount = reader.u64()?;
+    reader.finish()?;
+    if amount == 0 {
+        return Err(TokenError::InvalidAmount);
+    }
+
+    // Validate config, mint and programs.
+    // SAFETY: the only view of the config in this instruction.
+    let config = unsafe { Config::load_mut(config_account, program_id)? };
+    if config.mint_paused != 0 {
+        return Err(TokenError::MintPaused);
+    }
+    mint.require_writable()?;
+    mint.require_address(&config.mint)?;
+    token2022::require_token_program(token_program)?;
+    system_program.require_address(&SYSTEM_PROGRAM_ID)?;
+    payer.require_signer()?;
+    payer.require_writable()?;
+
+    // Validate the attestation is fresh.
+    let now = clock();
+    let age = now
+        .unix_timestamp
+        .checked_sub(config.valuation_time())
+        .ok_or(TokenError::Overflow)?;
+    if config.attestation_sequence() == 0 || age > config.max_attestation_age() {
+        return Err(TokenError::StaleAttestation);
+    }
+
+    // Validate the beneficiary: KYC record and token account.
+    let kyc = KycRecord::load(kyc_account, program_id)?;
+    if !keys_equal(&kyc.wallet, &beneficiary) {
+        return Err(TokenError::InvalidAddress);
+    }
+    kyc.check_valid(config, now.unix_timestamp)?;
+    destination.require_writable()?;
+    let token_account = load_token_account(destination, &config.mint)?;
+    if !keys_equal(&token_account.owner, &beneficiary) {
+        return Err(TokenError::InvalidTokenAccount);
+    }
+
+    // Validate the deposit id is new: nothing exists at its canonical record address.
+    deposit_account.require_writable()?;
+    let (deposit_address, deposit_bump) =
+        find_program_address(&[DEPOSIT_SEED, &deposit_id], program_id)?;
+    deposit_account.require_address(&deposit_address)?;
+    if !deposit_account.is_empty_system_account() {
+        return Err(TokenError::DepositAlreadyApplied);
+    }
+
+    // Validate capacity.
+    let supply = mint_supply(mint)?;
+    let new_supply = supply.checked_add(amount).ok_or(TokenError::Overflow)?;
+    if new_supply > config.capacity() {
+        return Err(TokenError::CapacityExceeded);
+    }
+
+    // Validate the quorum over the exact payload.
+    let mut message = Message::new(program_id, &config.deployment_id, KIND_MINT_DEPOSIT);
+    message.push(&data[..PAYLOAD_LEN]);
+    verify_quorum(instructions_sysvar, config, &message)?;
+
+    // Record the deposit.
+    let bump_seed = [deposit_bump];
+    let seeds = [
+        Seed::new(DEPOSIT_SEED),
+        Seed::new(&deposit_id),
+        Seed::new(&bump_seed),
+    ];
+    create_account(
+        &NewAccount {
+            payer,
+            account: deposit_account,
+            space: DepositRecord::LEN,
+            funded_space: DepositRecord::LEN,
+            owner: program_id,
+        },
+        &Signer::new(&seeds),
+    )?;
+    // SAFETY: just created with DepositRecord::LEN zeroed bytes; no other view exists.
+    let record = unsafe { DepositRecord::init(deposit_account)? };
+    record.deposit_id = deposit_id;
+    record.beneficiary = beneficiary;
+    record.amount = amount.to_le_bytes();
+    record.slot = now.slot.to_le_bytes();
+    record.bump = deposit_bump;
+
+    // Mint, thawing the account first if it was created after its KYC record.
+    config_signer!(config, signer);
+    if token_account.frozen {
+        token2022::set_frozen(destination, mint, config_account, false, &signer)?;
+    }
+    token2022::mint_to(mint, destination, config_account, amount, &signer)?;
+    Config::add_to(&mut config.total_minted, amount)?;
+
+    Event::new(DEPOSIT_MINTED)
+        .bytes(&deposit_id)
+        .bytes(&beneficiary)
+        .u64(amount)
+        .u64(new_supply)
+        .emit();
+    Ok(())
+}

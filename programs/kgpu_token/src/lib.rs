@@ -1,0 +1,106 @@
+//! K-GPU token program: a KRW stable token on SPL Token-2022, minted against deposits that an
+//! oracle quorum attests, within the capacity of the latest collateral attestation, to wallets
+//! with valid KYC.
+//!
+//! Every instruction starts with the Anchor discriminator `sha256("global:<name>")[..8]`,
+//! followed by Borsh arguments. Each module under `instructions` documents its instruction's
+//! accounts and data ranges. `state` draws the account layouts, `quorum` the signed message and
+//! `events` the event fields.
+//!
+//! | instruction | authorised by |
+//! | --- | --- |
+//! | `initialize` | the program's upgrade authority |
+//! | `update_oracle_set`, `update_params`, `seize`, `thaw_program_account` | admin |
+//! | `set_kyc` | registry authority |
+//! | `attest_collateral`, `mint_deposit`, `confirm_redemption` | m of n oracle keys (Ed25519 precompile) |
+//! | `redeem` | the token account owner; never paused |
+
+#![no_std]
+
+pub mod args;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod quorum;
+pub mod state;
+pub mod support;
+pub mod token2022;
+
+use error::TokenError;
+use instructions::*;
+use support::{parse_input, Input, ProgramResult};
+
+/// Program entrypoint called by the runtime with the serialized input.
+///
+/// # Safety
+///
+/// `input` is the loader's input buffer for this program, as drawn in `support`.
+#[no_mangle]
+pub unsafe extern "C" fn entrypoint(input: *mut u8) -> u64 {
+    let result = match parse_input(input) {
+        Ok(input) => process(&input),
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            // The one error log of the program: the variant name, next to the numeric code the
+            // runtime reports.
+            support::log(error.name());
+            error.code()
+        }
+    }
+}
+
+/// Dispatches on the 8-byte instruction discriminator, compared as one little-endian u64.
+fn process(input: &Input) -> ProgramResult {
+    if input.data.len() < 8 {
+        return Err(TokenError::InvalidInstructionData);
+    }
+    // SAFETY: the data has at least 8 bytes, and it starts 8-byte aligned because the loader
+    // pads the accounts section to 8 bytes and puts a u64 length before the data.
+    let tag = unsafe { (input.data.as_ptr() as *const u64).read() };
+    let args = &input.data[8..];
+    let accounts = input.accounts();
+    let program_id = input.program_id;
+    match tag {
+        t if t == u64::from_le_bytes(initialize::DISCRIMINATOR) => {
+            initialize::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(update_oracle_set::DISCRIMINATOR) => {
+            update_oracle_set::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(update_params::DISCRIMINATOR) => {
+            update_params::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(set_kyc::DISCRIMINATOR) => {
+            set_kyc::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(attest_collateral::DISCRIMINATOR) => {
+            attest_collateral::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(mint_deposit::DISCRIMINATOR) => {
+            mint_deposit::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(redeem::DISCRIMINATOR) => {
+            redeem::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(confirm_redemption::DISCRIMINATOR) => {
+            confirm_redemption::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(seize::DISCRIMINATOR) => {
+            seize::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(thaw_program_account::DISCRIMINATOR) => {
+            thaw_program_account::process(program_id, accounts, args)
+        }
+        _ => Err(TokenError::InvalidInstructionData),
+    }
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    support::log("panicked");
+    support::abort()
+}

@@ -1,0 +1,147 @@
+"""`initialize`: config and mint creation, and who may initialize."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from solders.keypair import Keypair
+from solders.transaction_metadata import FailedTransactionMetadata
+
+from kgpu_token_testkit import (
+    ERRORS,
+    HAIRCUT_BPS,
+    MAX_AGE,
+    PROGRAM_ID,
+    TOKEN_2022_PROGRAM_ID,
+    TokenEnv,
+    config_address,
+    custom_error,
+    initialize_ix,
+    load_vectors,
+    mint_address,
+    program_data_events,
+    event_discriminator,
+)
+
+# Token-2022 extension type numbers in the mint's TLV area.
+EXTENSION_DEFAULT_ACCOUNT_STATE = 6
+EXTENSION_PERMANENT_DELEGATE = 12
+EXTENSION_METADATA_POINTER = 18
+
+
+def mint_extensions(data: bytes) -> dict[int, bytes]:
+    """Parse the TLV extensions after the 165-byte padded base and the account-type byte."""
+    assert data[165] == 1, "account type is not Mint"
+    out = {}
+    offset = 166
+    while offset + 4 <= len(data):
+        kind, length = struct.unpack_from("<HH", data, offset)
+        if kind == 0:
+            break
+        out[kind] = data[offset + 4:offset + 4 + length]
+        offset += 4 + length
+    return out
+
+
+def test_initialize_writes_config(env: TokenEnv):
+    config = env.config()
+    assert config.admin == env.admin.pubkey()
+    assert config.registry_authority == env.registry.pubkey()
+    assert config.mint == mint_address()
+    assert config.deployment_id == bytes.fromhex(load_vectors()["deployment_id_hex"])
+    assert config.haircut_bps == HAIRCUT_BPS
+    assert config.max_attestation_age == MAX_AGE
+    assert config.mint_paused is False
+    assert config.oracles == [k.pubkey() for k in env.oracles]
+    assert config.threshold == 2
+    assert config.blocked == [b"CN", b"RU"]
+    assert config.approved_programs == []
+    assert config.sequence == 0
+    assert config.capacity == 0
+    assert config.total_minted == 0
+
+
+def test_initialize_creates_mint_with_extensions(env: TokenEnv):
+    account = env.svm.get_account(mint_address())
+    assert account.owner == TOKEN_2022_PROGRAM_ID
+    data = bytes(account.data)
+    config = bytes(config_address())
+    assert data[0:4] == b"\x01\x00\x00\x00", "mint authority is unset"
+    assert data[4:36] == config, "mint authority is not the config PDA"
+    assert struct.unpack_from("<Q", data, 36)[0] == 0
+    assert data[44] == 0, "decimals"
+    assert data[46:50] == b"\x01\x00\x00\x00", "freeze authority is unset"
+    assert data[50:82] == config, "freeze authority is not the config PDA"
+    extensions = mint_extensions(data)
+    assert extensions[EXTENSION_DEFAULT_ACCOUNT_STATE] == bytes([2])
+    assert extensions[EXTENSION_PERMANENT_DELEGATE] == config
+    assert extensions[EXTENSION_METADATA_POINTER] == config + bytes(mint_address())
+
+
+def test_initialize_emits_event(env: TokenEnv):
+    events = program_data_events(env.last_result.logs())
+    assert len(events) == 1
+    event = events[0]
+    assert event[:8] == event_discriminator("Initialized")
+    assert event[8:40] == bytes(env.admin.pubkey())
+    assert event[40:72] == bytes(env.registry.pubkey())
+    assert event[72:104] == bytes(mint_address())
+    assert event[104:136] == env.deployment_id
+
+
+def test_initialize_twice_fails(env: TokenEnv):
+    before = bytes(env.svm.get_account(config_address()).data)
+    result = env.send([initialize_ix(env.admin.pubkey(), env.registry.pubkey(), b"\x09" * 32, [env.admin.pubkey()], 1)])
+    assert custom_error(result) == ERRORS["AlreadyInitialized"]
+    assert bytes(env.svm.get_account(config_address()).data) == before
+
+
+def _deploy_only(svm, payer, deploy) -> TokenEnv:
+    assert deploy("kgpu_token") == PROGRAM_ID
+    return TokenEnv(svm=svm, admin=payer, registry=Keypair(), oracles=[Keypair() for _ in range(3)], deployment_id=b"\x07" * 32)
+
+
+def test_initialize_by_stranger_fails(svm, payer, deploy):
+    env = _deploy_only(svm, payer, deploy)
+    stranger = Keypair()
+    svm.airdrop(stranger.pubkey(), 10_000_000_000)
+    ix = initialize_ix(stranger.pubkey(), stranger.pubkey(), b"\x07" * 32, [stranger.pubkey()], 1)
+    result = env.send([ix], [stranger])
+    assert custom_error(result) == ERRORS["NotUpgradeAuthority"]
+    assert svm.get_account(config_address()) is None
+
+
+@pytest.mark.parametrize(
+    ("oracle_count", "threshold", "duplicate"),
+    [(0, 1, False), (11, 1, False), (3, 0, False), (3, 4, False), (3, 2, True)],
+    ids=["empty", "eleven", "zero-threshold", "threshold-above-n", "duplicate-key"],
+)
+def test_initialize_invalid_oracle_set_fails(svm, payer, deploy, oracle_count, threshold, duplicate):
+    env = _deploy_only(svm, payer, deploy)
+    keys = [Keypair().pubkey() for _ in range(oracle_count)]
+    if duplicate:
+        keys[1] = keys[0]
+    result = env.send([initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, keys, threshold)])
+    assert custom_error(result) == ERRORS["InvalidOracleSet"]
+    assert svm.get_account(config_address()) is None
+
+
+@pytest.mark.parametrize(("haircut", "max_age"), [(10_001, MAX_AGE), (HAIRCUT_BPS, 0), (HAIRCUT_BPS, -5)])
+def test_initialize_invalid_params_fails(svm, payer, deploy, haircut, max_age):
+    env = _deploy_only(svm, payer, deploy)
+    ix = initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1, haircut_bps=haircut, max_age=max_age)
+    assert custom_error(env.send([ix])) == ERRORS["InvalidParams"]
+
+
+@pytest.mark.xfail(
+    reason="Token-2022 in solders 0.27 LiteSVM fails the token-metadata realloc with InvalidRealloc "
+    "(agave 3.0 stricter ABI checks); initialize then skips metadata when name, symbol and uri are empty",
+    strict=True,
+)
+def test_initialize_with_token_metadata(svm, payer, deploy):
+    env = _deploy_only(svm, payer, deploy)
+    ix = initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1,
+                       name="K-GPU Won", symbol="KGPU", uri="https://k-gpu.example/token.json")
+    result = env.send([ix])
+    assert not isinstance(result, FailedTransactionMetadata), "\n".join(result.meta().logs())
