@@ -13,6 +13,7 @@ install:
 
 programs: install
 	$(UV) run --frozen python -m kgpu_sbf.build
+	$(UV) run --frozen python -m kgpu_sbf.spl
 
 test: programs
 	$(UV) run --frozen pytest -q

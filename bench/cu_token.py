@@ -29,6 +29,7 @@ from solders.litesvm import LiteSVM  # noqa: E402
 from solders.pubkey import Pubkey  # noqa: E402
 
 from kgpu_sbf.loader import deploy_upgradeable, program_elf, program_keypair  # noqa: E402
+from kgpu_sbf.spl import install_token_2022
 import kgpu_token_testkit as kit  # noqa: E402
 
 Row = tuple[str, int, int, int]
@@ -82,6 +83,7 @@ def _row(name: str, result, program_id: Pubkey) -> Row:
 def measure_token_cu() -> list[Row]:
     """Run every kgpu_token instruction once and return (instruction, total, CPI, own) rows."""
     svm = LiteSVM()
+    install_token_2022(svm)
     payer = Keypair()
     svm.airdrop(payer.pubkey(), 1_000 * 1_000_000_000)
 

@@ -10,14 +10,27 @@ from solders.litesvm import LiteSVM
 from solders.pubkey import Pubkey
 
 from kgpu_sbf.loader import deploy_upgradeable, program_elf, program_keypair
+from kgpu_sbf.spl import ensure_token_2022, install_token_2022
 
 PAYER_LAMPORTS = 1_000 * 1_000_000_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def token_2022_v11() -> None:
+    """Fetch SPL Token-2022 v11 once per run; `make programs` has usually cached it already."""
+    ensure_token_2022(log=lambda _line: None)
+
+
 @pytest.fixture
 def svm() -> LiteSVM:
-    """A new LiteSVM with the SPL programs and sysvars loaded, and signature checks on."""
-    return LiteSVM()
+    """A new LiteSVM with signature checks on, its SPL programs, and Token-2022 v11.
+
+    The Token-2022 build bundled with solders 0.27.1 cannot write token metadata under the
+    runtime features LiteSVM enables, so the fixture swaps in v11 (see `kgpu_sbf.spl`).
+    """
+    svm = LiteSVM()
+    install_token_2022(svm)
+    return svm
 
 
 @pytest.fixture

@@ -11,12 +11,6 @@ from solders.litesvm import LiteSVM
 
 
 @pytest.fixture
-def svm() -> LiteSVM:
-    """A fresh LiteSVM with the SPL programs loaded."""
-    return LiteSVM()
-
-
-@pytest.fixture
 def funded(svm: LiteSVM) -> Keypair:
     """A keypair holding 10 SOL in ``svm``."""
     keypair = Keypair()

@@ -6,6 +6,7 @@ import struct
 
 import pytest
 from solders.keypair import Keypair
+from solders.pubkey import Pubkey
 from solders.transaction_metadata import FailedTransactionMetadata
 
 from kgpu_token_testkit import (
@@ -134,14 +135,16 @@ def test_initialize_invalid_params_fails(svm, payer, deploy, haircut, max_age):
     assert custom_error(env.send([ix])) == ERRORS["InvalidParams"]
 
 
-@pytest.mark.xfail(
-    reason="Token-2022 in solders 0.27 LiteSVM fails the token-metadata realloc with InvalidRealloc "
-    "(agave 3.0 stricter ABI checks); initialize then skips metadata when name, symbol and uri are empty",
-    strict=True,
-)
 def test_initialize_with_token_metadata(svm, payer, deploy):
     env = _deploy_only(svm, payer, deploy)
     ix = initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1,
                        name="K-GPU Won", symbol="KGPU", uri="https://k-gpu.example/token.json")
     result = env.send([ix])
     assert not isinstance(result, FailedTransactionMetadata), "\n".join(result.meta().logs())
+
+    # The token-metadata TLV entry stores name, symbol and uri as Borsh strings in the mint.
+    mint, _bump = Pubkey.find_program_address([b"mint"], PROGRAM_ID)
+    data = bytes(svm.get_account(mint).data)
+    expected = b"".join(len(text).to_bytes(4, "little") + text
+                        for text in (b"K-GPU Won", b"KGPU", b"https://k-gpu.example/token.json"))
+    assert expected in data

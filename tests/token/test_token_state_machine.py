@@ -16,6 +16,7 @@ from solders.litesvm import LiteSVM
 from solders.transaction_metadata import TransactionMetadata
 
 from kgpu_sbf.loader import deploy_upgradeable, program_elf, program_keypair
+from kgpu_sbf.spl import install_token_2022
 from kgpu_token_testkit import (
     ERRORS,
     MAX_AGE,
@@ -35,6 +36,7 @@ class TokenMachine(RuleBasedStateMachine):
     @initialize()
     def deploy(self):
         svm = LiteSVM()
+        install_token_2022(svm)
         payer = Keypair()
         svm.airdrop(payer.pubkey(), 1_000 * 1_000_000_000)
         self.env = make_env(svm, payer, lambda name: deploy_upgradeable(svm, payer, program_keypair(name), program_elf(name)))
