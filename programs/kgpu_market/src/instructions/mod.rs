@@ -1,0 +1,82 @@
+//! One module per instruction. Each documents its accounts (`[WRITE]`, `[SIGNER]`) and the byte
+//! ranges of its data after the 8-byte discriminator.
+
+pub mod approve_provider;
+pub mod claim_rewards;
+pub mod close_job;
+pub mod initialize_market;
+pub mod open_job;
+pub mod register_provider;
+pub mod request_unstake;
+pub mod settle_receipt;
+pub mod slash;
+pub mod stake;
+pub mod update_market_params;
+pub mod withdraw_unstaked;
+
+use kgpu_framework::prelude::*;
+use kgpu_framework::sysvars::Clock;
+
+use crate::error::MarketError;
+use crate::state::{Market, MAX_BLOCKED};
+use crate::support::is_country_code;
+
+/// Returns the cluster's unix time in seconds.
+#[inline(always)]
+pub(crate) fn now() -> Result<i64, ProgramError> {
+    Ok(Clock::get()?.unix_timestamp)
+}
+
+/// Market parameters shared by `initialize_market` and `update_market_params`.
+///
+/// Borsh layout:
+///
+/// ```text
+/// 0   2     fee_bps             u16, at most 10,000
+/// 2   8     min_stake_per_gpu   u64 K-GPU
+/// 10  8     unbonding_period    i64 seconds, at least 0
+/// 18  4     grid_gco2_per_kwh   u32 grams CO2 per kWh
+/// 22  4     blocked count b     u32, at most 16
+/// 26  2*b   blocked codes       [u8; 2] each, ISO 3166-1 alpha-2 upper case
+/// ```
+pub(crate) struct MarketParams {
+    pub fee_bps: u16,
+    pub min_stake_per_gpu: u64,
+    pub unbonding_period: i64,
+    pub grid_gco2_per_kwh: u32,
+    pub blocked_count: usize,
+    pub blocked: [[u8; 2]; MAX_BLOCKED],
+}
+
+impl MarketParams {
+    /// Reads and validates the parameters; returns `InvalidParams` for a value out of range.
+    pub fn read(reader: &mut Reader) -> Result<MarketParams, ProgramError> {
+        let fee_bps = reader.read_u16()?;
+        let min_stake_per_gpu = reader.read_u64()?;
+        let unbonding_period = reader.read_i64()?;
+        let grid_gco2_per_kwh = reader.read_u32()?;
+        let blocked_count = reader.read_u32()? as usize;
+        if fee_bps > 10_000 || unbonding_period < 0 || blocked_count > MAX_BLOCKED {
+            return Err(MarketError::InvalidParams.into());
+        }
+        let mut blocked = [[0u8; 2]; MAX_BLOCKED];
+        for code in blocked.iter_mut().take(blocked_count) {
+            *code = reader.read_array()?;
+            if !is_country_code(code) {
+                return Err(MarketError::InvalidParams.into());
+            }
+        }
+        reader.finish()?;
+        Ok(MarketParams { fee_bps, min_stake_per_gpu, unbonding_period, grid_gco2_per_kwh, blocked_count, blocked })
+    }
+
+    /// Writes the parameters into the market account.
+    pub fn write(&self, market: &mut Market) {
+        market.fee_bps = self.fee_bps;
+        market.min_stake_per_gpu = self.min_stake_per_gpu;
+        market.unbonding_period = self.unbonding_period;
+        market.grid_gco2_per_kwh = self.grid_gco2_per_kwh;
+        market.blocked_count = self.blocked_count as u8;
+        market.blocked_jurisdictions = self.blocked;
+    }
+}

@@ -1,0 +1,146 @@
+//! `open_job`: a renter with valid KYC opens a job with an approved, staked provider at an agreed
+//! price per GPU-hour and moves the budget into escrow.
+//!
+//! Every job's escrow sits in the shared escrow vault and is accounted per job in the job
+//! account. K-GPU token accounts start frozen and only the token program's admin can thaw an
+//! account owned by a market PDA, so a token account per job would need an admin signature for
+//! every job.
+//!
+//! Accounts:
+//!   0. `[WRITE, SIGNER]` renter, pays for the job account
+//!   1. `[WRITE]` job, PDA `["job", renter, nonce as u64 LE]`
+//!   2. `[WRITE]` market
+//!   3. `[]` provider
+//!   4. `[]` token config, the address the market stores
+//!   5. `[]` renter's KYC record, PDA `["kyc", renter]` of `kgpu_token`
+//!   6. `[WRITE]` renter's K-GPU token account
+//!   7. `[WRITE]` escrow vault
+//!   8. `[]` K-GPU mint
+//!   9. `[]` Token-2022 program
+//!  10. `[]` System program
+//!
+//! Data after the discriminator:
+//!
+//! ```text
+//! 0   8   nonce                u64, chosen by the renter
+//! 8   8   price_per_gpu_hour   u64 K-GPU, above zero
+//! 16  8   budget               u64 K-GPU, above zero
+//! 24  8   end_time             i64 unix seconds, in the future
+//! ```
+
+use kgpu_framework::cpi::token2022::TransferChecked;
+use kgpu_framework::math::checked_mul;
+use kgpu_framework::pda::find_program_address;
+use kgpu_framework::prelude::*;
+use kgpu_framework::pubkey::SYSTEM_PROGRAM_ID;
+
+use crate::error::MarketError;
+use crate::events::{Event, JOB_OPENED};
+use crate::instructions::now;
+use crate::state::*;
+use crate::support::{check_key, NewAccount, DECIMALS};
+use crate::token_program::KycRecord;
+
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
+    let [renter, job_account, market_account, provider_account, token_config, kyc, source, escrow_vault, mint, token_program, system_program, ..] =
+        accounts
+    else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+    let mut reader = Reader::new(args);
+    let nonce = reader.read_u64()?;
+    let price_per_gpu_hour = reader.read_u64()?;
+    let budget = reader.read_u64()?;
+    let end_time = reader.read_i64()?;
+    reader.finish()?;
+    let now = now()?;
+    if price_per_gpu_hour == 0 || budget == 0 || end_time <= now {
+        return Err(MarketError::InvalidAmount.into());
+    }
+
+    // Validate the market, its vault and mint.
+    renter.check_signer()?;
+    renter.check_writable()?;
+    let mut market = load_mut::<Market>(market_account, program_id)?;
+    check_key(token_config, &market.token_config)?;
+    check_key(escrow_vault, &market.escrow_vault)?;
+    check_key(mint, &market.kgpu_mint)?;
+    system_program.check_program(&SYSTEM_PROGRAM_ID)?;
+
+    // Validate the renter's KYC: verified, not revoked, not expired, jurisdiction not blocked.
+    let record = KycRecord::load(kyc, renter.key())?;
+    if record.level == 0 || record.revoked {
+        return Err(MarketError::KycInvalid.into());
+    }
+    if now >= record.expires_at {
+        return Err(MarketError::KycExpired.into());
+    }
+    if market.is_blocked(&record.jurisdiction) {
+        return Err(MarketError::JurisdictionBlocked.into());
+    }
+
+    // Validate the provider: approved, region not blocked, enough active stake.
+    let provider = load::<Provider>(provider_account, program_id)?;
+    if provider.approved == 0 {
+        return Err(MarketError::ProviderNotApproved.into());
+    }
+    if market.is_blocked(&provider.region) {
+        return Err(MarketError::RegionBlocked.into());
+    }
+    let gpu_count = provider.gpu_count;
+    let required_stake = checked_mul(market.min_stake_per_gpu, gpu_count as u64)?;
+    if provider.active_stake < required_stake {
+        return Err(MarketError::InsufficientStake.into());
+    }
+
+    // Create the job account at its canonical PDA.
+    job_account.check_writable()?;
+    let nonce_bytes = nonce.to_le_bytes();
+    let (address, bump) = find_program_address(&[JOB_SEED, renter.key(), &nonce_bytes], program_id)?;
+    job_account.check_address(&address)?;
+    let bump_seed = [bump];
+    NewAccount { payer: renter, account: job_account, space: Job::LEN, owner: program_id }.create(&seeds!(
+        JOB_SEED,
+        renter.key(),
+        nonce_bytes,
+        bump_seed
+    ))?;
+
+    // Move the budget into escrow. The token program checks the source's owner and balance.
+    TransferChecked {
+        source,
+        mint,
+        destination: escrow_vault,
+        authority: renter,
+        amount: budget,
+        decimals: DECIMALS,
+        token_program,
+    }
+    .invoke_signed(&[])?;
+
+    // Write the job.
+    let mut job = init::<Job>(job_account, program_id)?;
+    job.renter = *renter.key();
+    job.provider = *provider_account.key();
+    job.provider_authority = provider.authority;
+    job.nonce = nonce;
+    job.price_per_gpu_hour = price_per_gpu_hour;
+    job.gpu_count = gpu_count;
+    job.funded = budget;
+    job.escrowed = budget;
+    job.opened_at = now;
+    job.end_time = end_time;
+    job.status = JOB_OPEN;
+    job.bump = bump;
+    market.total_escrowed.increase(budget)?;
+    market.job_count.increase(1)?;
+
+    Event::new(JOB_OPENED)
+        .bytes(job_account.key())
+        .bytes(renter.key())
+        .bytes(provider_account.key())
+        .u64(price_per_gpu_hour)
+        .u64(budget)
+        .i64(end_time)
+        .emit()
+}

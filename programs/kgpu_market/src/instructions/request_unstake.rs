@@ -1,0 +1,56 @@
+//! `request_unstake`: the provider moves active stake into unbonding. It can be withdrawn once
+//! the market's unbonding period has passed and can still be slashed until then.
+//!
+//! A new request restarts the period for all stake that is still unbonding.
+//!
+//! Accounts:
+//!   0. `[SIGNER]` provider authority
+//!   1. `[WRITE]` provider
+//!   2. `[WRITE]` market
+//!
+//! Data after the discriminator: `[0..8]` amount, u64 K-GPU, 1..=active stake.
+
+use kgpu_framework::prelude::*;
+
+use crate::error::MarketError;
+use crate::events::{Event, UNSTAKE_REQUESTED};
+use crate::instructions::now;
+use crate::rewards;
+use crate::state::{load_mut, Counter, Market, Provider};
+
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
+    let [authority, provider_account, market_account, ..] = accounts else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+    let mut reader = Reader::new(args);
+    let amount = reader.read_u64()?;
+    reader.finish()?;
+
+    // Validate the provider, its authority and the amount.
+    authority.check_signer()?;
+    let mut provider = load_mut::<Provider>(provider_account, program_id)?;
+    if !pubkey_eq(authority.key(), &provider.authority) {
+        return Err(MarketError::Unauthorized.into());
+    }
+    if amount == 0 || amount > provider.active_stake {
+        return Err(MarketError::InvalidAmount.into());
+    }
+    let mut market = load_mut::<Market>(market_account, program_id)?;
+
+    // Move the stake to unbonding.
+    let unbonding_end = now()?.checked_add(market.unbonding_period).ok_or(ProgramError::ArithmeticOverflow)?;
+    rewards::accrue(&mut provider, &market)?;
+    provider.active_stake.decrease(amount)?;
+    provider.unbonding_stake.increase(amount)?;
+    provider.unbonding_end = unbonding_end;
+    market.total_active_stake.decrease(amount)?;
+    market.total_unbonding_stake.increase(amount)?;
+    rewards::reset_debt(&mut provider, &market)?;
+
+    Event::new(UNSTAKE_REQUESTED)
+        .bytes(provider_account.key())
+        .u64(amount)
+        .u64(provider.unbonding_stake)
+        .i64(unbonding_end)
+        .emit()
+}

@@ -1,0 +1,73 @@
+//! K-GPU market program: a registry of GPU providers who stake K-GPU, jobs whose budget waits in
+//! escrow, payment of usage receipts that an oracle quorum signs, fee rewards for stakers, carbon
+//! credits (K-CARBON) for renewable energy, and slashing.
+//!
+//! Every instruction starts with the Anchor discriminator `sha256("global:<name>")[..8]`,
+//! followed by Borsh arguments. Each instruction's accounts and data ranges are documented in its
+//! module under [`instructions`]; account layouts are drawn in [`state`], the quorum message in
+//! [`quorum`], the token program's accounts in [`token_program`].
+//!
+//! | instruction | authorised by |
+//! | --- | --- |
+//! | `initialize_market` | the market program's upgrade authority |
+//! | `update_market_params` | market admin |
+//! | `register_provider`, `stake`, `request_unstake`, `withdraw_unstaked`, `claim_rewards` | provider authority |
+//! | `approve_provider` | registry authority of the token program's config |
+//! | `open_job` | renter with valid KYC |
+//! | `close_job` | renter, or anyone after the job's end time |
+//! | `settle_receipt`, `slash` | m of n oracle keys (Ed25519 precompile) |
+#![cfg_attr(not(test), no_std)]
+
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod quorum;
+pub mod rewards;
+pub mod state;
+pub mod support;
+pub mod token_program;
+
+use kgpu_framework::discriminator::{instruction_discriminator, split_discriminator};
+use kgpu_framework::prelude::*;
+
+pub use error::MarketError;
+
+entrypoint!(process_instruction);
+
+/// Returns the discriminator of instruction `name` as a `u64`, so dispatch compares one word.
+const fn tag(name: &str) -> u64 {
+    u64::from_le_bytes(instruction_discriminator(name))
+}
+
+const INITIALIZE_MARKET: u64 = tag("initialize_market");
+const UPDATE_MARKET_PARAMS: u64 = tag("update_market_params");
+const REGISTER_PROVIDER: u64 = tag("register_provider");
+const APPROVE_PROVIDER: u64 = tag("approve_provider");
+const STAKE: u64 = tag("stake");
+const REQUEST_UNSTAKE: u64 = tag("request_unstake");
+const WITHDRAW_UNSTAKED: u64 = tag("withdraw_unstaked");
+const CLAIM_REWARDS: u64 = tag("claim_rewards");
+const OPEN_JOB: u64 = tag("open_job");
+const CLOSE_JOB: u64 = tag("close_job");
+const SETTLE_RECEIPT: u64 = tag("settle_receipt");
+const SLASH: u64 = tag("slash");
+
+fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    let (discriminator, args) = split_discriminator(data)?;
+    use instructions::*;
+    match u64::from_le_bytes(discriminator) {
+        SETTLE_RECEIPT => settle_receipt::process(program_id, accounts, args),
+        INITIALIZE_MARKET => initialize_market::process(program_id, accounts, args),
+        UPDATE_MARKET_PARAMS => update_market_params::process(program_id, accounts, args),
+        REGISTER_PROVIDER => register_provider::process(program_id, accounts, args),
+        APPROVE_PROVIDER => approve_provider::process(program_id, accounts, args),
+        STAKE => stake::process(program_id, accounts, args),
+        REQUEST_UNSTAKE => request_unstake::process(program_id, accounts, args),
+        WITHDRAW_UNSTAKED => withdraw_unstaked::process(program_id, accounts, args),
+        CLAIM_REWARDS => claim_rewards::process(program_id, accounts, args),
+        OPEN_JOB => open_job::process(program_id, accounts, args),
+        CLOSE_JOB => close_job::process(program_id, accounts, args),
+        SLASH => slash::process(program_id, accounts, args),
+        _ => Err(ProgramError::InvalidInstructionData),
+    }
+}

@@ -1,0 +1,93 @@
+//! Oracle quorum check for `settle_receipt` (kind 16) and `slash` (kind 17).
+//!
+//! The expected message is rebuilt from the instruction's own payload:
+//!
+//! ```text
+//! 0    8    tag             "KGPUQRM1"
+//! 8    1    version         1
+//! 9    32   program id      this program
+//! 41   32   deployment id   from the token program's config
+//! 73   1    kind            16 or 17
+//! 74   112  payload         the instruction data after the discriminator, as signed
+//! ```
+//!
+//! The Ed25519 precompile verifies each signature before the program runs. The program reads the
+//! precompile instructions through the instructions sysvar (address checked) and counts the
+//! distinct keys of the token program's current oracle set that signed exactly these bytes.
+
+use kgpu_framework::ed25519::Quorum;
+use kgpu_framework::prelude::*;
+use kgpu_framework::sysvars::instructions::Instructions;
+
+use crate::error::MarketError;
+use crate::token_program::TokenConfig;
+
+/// Message tag of every K-GPU quorum message.
+pub const TAG: &[u8; 8] = b"KGPUQRM1";
+/// Message format version.
+pub const VERSION: u8 = 1;
+/// Kind of `settle_receipt` messages.
+pub const KIND_SETTLE_RECEIPT: u8 = 16;
+/// Kind of `slash` messages.
+pub const KIND_SLASH: u8 = 17;
+/// Size of the header before the payload.
+pub const HEADER_LEN: usize = 74;
+/// Size of the payloads of kinds 16 and 17.
+pub const PAYLOAD_LEN: usize = 112;
+
+/// Checks that the token program's oracle quorum signed `kind || payload` for this program and
+/// deployment.
+///
+/// Returns `UnsupportedSysvar` for an account that is not the instructions sysvar and
+/// `QuorumNotReached` when fewer than m distinct oracles signed.
+pub fn check(
+    program_id: &Pubkey,
+    config: &TokenConfig,
+    instructions_sysvar: &AccountInfo,
+    kind: u8,
+    payload: &[u8],
+) -> ProgramResult {
+    let mut message = [0u8; HEADER_LEN + PAYLOAD_LEN];
+    message[..8].copy_from_slice(TAG);
+    message[8] = VERSION;
+    message[73] = kind;
+    copy(&mut message[9..41], program_id);
+    copy(&mut message[41..73], config.deployment_id());
+    copy(&mut message[HEADER_LEN..], payload);
+
+    let instructions = Instructions::from_account(instructions_sysvar)?;
+    let quorum = Quorum { message: &message, oracles: config.oracles() };
+    match quorum.check(instructions.data(), config.threshold()) {
+        Ok(_) => Ok(()),
+        Err(error) if error == ProgramError::MissingRequiredSignature => Err(MarketError::QuorumNotReached.into()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Copies `source` into `destination` (same length) with `sol_memcpy_`.
+///
+/// The message buffer has alignment 1, so a compiled copy moves one byte per load and store.
+/// The syscall charges 10 compute units (Agave's `mem_op_base_cost`) for copies this short.
+fn copy(destination: &mut [u8], source: &[u8]) {
+    assert!(destination.len() == source.len());
+    #[cfg(target_arch = "bpf")]
+    // SAFETY: both slices are valid for `source.len()` bytes and do not overlap.
+    unsafe {
+        kgpu_framework::syscalls::sol_memcpy_(destination.as_mut_ptr(), source.as_ptr(), source.len() as u64)
+    }
+    #[cfg(not(target_arch = "bpf"))]
+    destination.copy_from_slice(source);
+}
+
+/// Returns the first 112 bytes of `args`, the signed payload, after checking that they start
+/// on an 8-byte boundary so that a `#[repr(C)]` payload struct can be read in place.
+///
+/// The runtime's input layout places instruction data on an 8-byte boundary and the
+/// discriminator is 8 bytes long, so the payload is aligned unless that layout changes.
+pub fn read_payload(args: &[u8]) -> Result<&[u8], ProgramError> {
+    let payload = args.get(..PAYLOAD_LEN).ok_or(ProgramError::InvalidInstructionData)?;
+    if payload.as_ptr() as usize % 8 != 0 {
+        return Err(ProgramError::InvalidInstructionData);
+    }
+    Ok(payload)
+}

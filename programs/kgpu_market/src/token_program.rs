@@ -1,0 +1,144 @@
+//! Read-only views of the `kgpu_token` accounts the market relies on: the config (oracle set,
+//! deployment id, registry authority, K-GPU mint) and per-wallet KYC records.
+//!
+//! The market keeps no copy of these, so a rotation of the oracle set or a KYC update applies at
+//! once. Offsets follow `kgpu_token::state`:
+//!
+//! ```text
+//! Config, PDA ["config"] of kgpu_token, 753 bytes     KycRecord, PDA ["kyc", wallet], 53 bytes
+//! 0    8    discriminator                             0   8   discriminator
+//! 40   32   registry_authority                        8   32  wallet
+//! 72   32   mint                                      40  2   jurisdiction (ISO 3166-1 alpha-2)
+//! 106  32   deployment_id                             42  1   level (0 = none)
+//! 149  1    oracle_count n (1..=10)                   43  8   expires_at i64, valid while now < it
+//! 150  1    oracle_threshold m                        51  1   revoked bool
+//! 151  320  oracles [Pubkey; 10], first n used        52  1   bump
+//! ```
+
+use kgpu_framework::account::Ref;
+use kgpu_framework::discriminator::account_discriminator;
+use kgpu_framework::pda::create_program_address;
+use kgpu_framework::prelude::*;
+use kgpu_framework::pubkey::decode_base58;
+
+use crate::error::MarketError;
+
+/// Program id of `kgpu_token`.
+pub const TOKEN_PROGRAM_ID: Pubkey = decode_base58("EZeMmdPeDvBmR12mLDJwtXAdX8vsQuzMgFiBW1eRns2Q");
+
+/// Seed of the token program's config PDA.
+pub const CONFIG_SEED: &[u8] = b"config";
+/// Seed prefix of KYC record PDAs: `["kyc", wallet]`.
+pub const KYC_SEED: &[u8] = b"kyc";
+
+const CONFIG_LEN: usize = 753;
+const CONFIG_DISCRIMINATOR: [u8; 8] = account_discriminator("Config");
+const CONFIG_REGISTRY_AUTHORITY: usize = 40;
+const CONFIG_MINT: usize = 72;
+const CONFIG_DEPLOYMENT_ID: usize = 106;
+const CONFIG_ORACLE_COUNT: usize = 149;
+const CONFIG_ORACLE_THRESHOLD: usize = 150;
+const CONFIG_ORACLES: usize = 151;
+const MAX_ORACLES: usize = 10;
+
+const KYC_LEN: usize = 53;
+const KYC_DISCRIMINATOR: [u8; 8] = account_discriminator("KycRecord");
+const KYC_WALLET: usize = 8;
+const KYC_JURISDICTION: usize = 40;
+const KYC_LEVEL: usize = 42;
+const KYC_EXPIRES_AT: usize = 43;
+const KYC_REVOKED: usize = 51;
+const KYC_BUMP: usize = 52;
+
+fn pubkey_at(data: &[u8], offset: usize) -> &Pubkey {
+    // SAFETY: callers pass offsets inside the length checked at load; `Pubkey` has alignment 1.
+    unsafe { &*(data[offset..offset + 32].as_ptr() as *const Pubkey) }
+}
+
+/// Borrowed view of the token program's config.
+pub struct TokenConfig<'a> {
+    data: Ref<'a, [u8]>,
+}
+
+impl<'a> TokenConfig<'a> {
+    /// Borrows the config after checking its owner, size and discriminator.
+    ///
+    /// The address is checked by the caller: against `find_program_address(["config"])` at
+    /// `initialize_market`, later against the address the market stored then.
+    pub fn load(account: &'a AccountInfo) -> Result<TokenConfig<'a>, ProgramError> {
+        account.check_owner(&TOKEN_PROGRAM_ID)?;
+        let data = account.try_borrow_data()?;
+        if data.len() != CONFIG_LEN || data[..8] != CONFIG_DISCRIMINATOR {
+            return Err(MarketError::InvalidAccountType.into());
+        }
+        Ok(TokenConfig { data })
+    }
+
+    /// Returns the key that approves providers and writes KYC records.
+    pub fn registry_authority(&self) -> &Pubkey {
+        pubkey_at(&self.data, CONFIG_REGISTRY_AUTHORITY)
+    }
+
+    /// Returns the K-GPU mint.
+    pub fn mint(&self) -> &Pubkey {
+        pubkey_at(&self.data, CONFIG_MINT)
+    }
+
+    /// Returns the deployment id that domain-separates quorum messages.
+    pub fn deployment_id(&self) -> &[u8; 32] {
+        pubkey_at(&self.data, CONFIG_DEPLOYMENT_ID)
+    }
+
+    /// Returns the current oracle keys (the first `oracle_count`, at most 10).
+    pub fn oracles(&self) -> &[Pubkey] {
+        let count = (self.data[CONFIG_ORACLE_COUNT] as usize).min(MAX_ORACLES);
+        let start = CONFIG_ORACLES;
+        // SAFETY: 151 + 32 * 10 = 471 <= 753 bytes, checked at load; `Pubkey` has alignment 1.
+        unsafe { core::slice::from_raw_parts(self.data[start..].as_ptr() as *const Pubkey, count) }
+    }
+
+    /// Returns the quorum threshold m.
+    pub fn threshold(&self) -> u32 {
+        self.data[CONFIG_ORACLE_THRESHOLD] as u32
+    }
+}
+
+/// A wallet's KYC record, copied out of the token program's account.
+pub struct KycRecord {
+    /// ISO 3166-1 alpha-2 code.
+    pub jurisdiction: [u8; 2],
+    /// Verification level; 0 means not verified.
+    pub level: u8,
+    /// Unix seconds; the record is valid while `now < expires_at`.
+    pub expires_at: i64,
+    /// Whether the registry authority revoked the record.
+    pub revoked: bool,
+}
+
+impl KycRecord {
+    /// Reads the KYC record of `wallet` after checking owner, size, discriminator, wallet and
+    /// the PDA address `["kyc", wallet, bump]` under the token program.
+    pub fn load(account: &AccountInfo, wallet: &Pubkey) -> Result<KycRecord, ProgramError> {
+        account.check_owner(&TOKEN_PROGRAM_ID)?;
+        let data = account.try_borrow_data()?;
+        if data.len() != KYC_LEN || data[..8] != KYC_DISCRIMINATOR {
+            return Err(MarketError::InvalidAccountType.into());
+        }
+        if !pubkey_eq(pubkey_at(&data, KYC_WALLET), wallet) {
+            return Err(MarketError::AccountMismatch.into());
+        }
+        let bump = [data[KYC_BUMP]];
+        let address = create_program_address(&[KYC_SEED, wallet, &bump], &TOKEN_PROGRAM_ID)?;
+        if !pubkey_eq(&address, account.key()) {
+            return Err(ProgramError::InvalidSeeds);
+        }
+        let mut expires_at = [0u8; 8];
+        expires_at.copy_from_slice(&data[KYC_EXPIRES_AT..KYC_EXPIRES_AT + 8]);
+        Ok(KycRecord {
+            jurisdiction: [data[KYC_JURISDICTION], data[KYC_JURISDICTION + 1]],
+            level: data[KYC_LEVEL],
+            expires_at: i64::from_le_bytes(expires_at),
+            revoked: data[KYC_REVOKED] != 0,
+        })
+    }
+}
