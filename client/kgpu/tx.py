@@ -387,7 +387,7 @@ def send_transaction_sync(
     """
 
     async def run() -> SentTransaction:
-        async with AsyncClient(rpc_url) as client:
+        async with AsyncClient(rpc_url, commitment=Confirmed) as client:
             sender = TransactionSender(client, commitment=commitment, timeout=timeout)
             return await sender.send(
                 instructions,

@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Confirmed
 
 from kgpu.cli._chain import require_programs
 from kgpu.cli._output import Output, Settings, run_command
@@ -59,7 +60,7 @@ def pending(ctx: typer.Context, command: str, programs: list[str], addresses: tu
                 parse_pubkey(address)
 
         async def check() -> None:
-            async with AsyncClient(settings.cluster.rpc_url) as client:
+            async with AsyncClient(settings.cluster.rpc_url, commitment=Confirmed) as client:
                 await require_programs(client, programs, settings.cluster.rpc_url)
 
         with out.progress("progress.program_check", url=settings.cluster.rpc_url):

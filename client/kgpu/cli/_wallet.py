@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
@@ -137,7 +138,7 @@ def register(app: typer.Typer, lang: Language) -> None:
             owner = parse_pubkey(address) if address else load_keypair(settings.keypair_path).pubkey()
 
             async def query() -> tuple[int, object]:
-                async with AsyncClient(settings.cluster.rpc_url) as client:
+                async with AsyncClient(settings.cluster.rpc_url, commitment=Confirmed) as client:
                     lamports = (await rpc(client, "getBalance", client.get_balance(owner))).value
                     return lamports, await kgpu_balance(client, owner)
 
@@ -191,7 +192,7 @@ def register(app: typer.Typer, lang: Language) -> None:
             base_units = parse_amount(amount, token)
 
             async def send() -> dict[str, object]:
-                async with AsyncClient(settings.cluster.rpc_url) as client:
+                async with AsyncClient(settings.cluster.rpc_url, commitment=Confirmed) as client:
                     if token is TokenKind.sol:
                         instructions = [
                             transfer(

@@ -1,0 +1,165 @@
+"""`kgpu-localnet`: a Solana-compatible local validator on LiteSVM, or solana-test-validator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger("kgpu_localnet")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kgpu-localnet",
+        description="Run a local Solana cluster with Solana's JSON-RPC and PubSub APIs.",
+    )
+    parser.add_argument("--rpc-port", type=int, default=8899, help="JSON-RPC HTTP port (default 8899)")
+    parser.add_argument("--ws-port", type=int, default=None, help="PubSub WebSocket port (default: RPC port + 1)")
+    parser.add_argument("--bind-address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--ledger", type=Path, default=Path(".kgpu-localnet"), help="ledger directory (default .kgpu-localnet in the current directory)")
+    parser.add_argument("--reset", action="store_true", help="delete the ledger and start from genesis")
+    parser.add_argument("--slot-ms", type=int, default=400, help="slot duration in milliseconds (default 400)")
+    parser.add_argument("--slots-per-epoch", type=int, default=432_000, help="slots per epoch, without warmup (default 432000); applies to a new ledger")
+    parser.add_argument("--program", action="append", default=[], metavar="ID=PATH", help="add an SBF program at an address (base58 or keypair file); repeatable")
+    parser.add_argument("--account", action="append", default=[], metavar="ADDRESS=JSON_FILE", help="load an account from `solana account --output json` output; repeatable")
+    parser.add_argument("--programs-dir", type=Path, default=None, help="K-GPU programs folder with target/deploy/*.so and keys/ (default: the repository's programs/)")
+    parser.add_argument("--engine", choices=("litesvm", "solana-test-validator"), default="litesvm", help="validator engine (default litesvm)")
+    parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+    return parser
+
+
+def _split_pair(text: str, option: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise SystemExit(f"kgpu-localnet: invalid {option} {text!r}: expected ADDRESS=PATH")
+    left, right = text.split("=", 1)
+    return left, right
+
+
+async def run_litesvm(args: argparse.Namespace) -> int:
+    from kgpu_localnet.cluster import Cluster, ClusterConfig
+    from kgpu_localnet.http import serve_http
+    from kgpu_localnet.programs import add_program, default_programs_dir, deploy_kgpu_programs, load_account_file
+    from kgpu_localnet.pubsub import PubSub
+    from kgpu_localnet.rpc import Rpc
+
+    started = time.perf_counter()
+    ws_port = args.ws_port if args.ws_port is not None else args.rpc_port + 1
+    cluster = Cluster(
+        ClusterConfig(ledger_dir=args.ledger, slot_ms=args.slot_ms, slots_per_epoch=args.slots_per_epoch, reset=args.reset)
+    )
+    cluster.open_ledger()
+    programs = deploy_kgpu_programs(cluster, args.programs_dir or default_programs_dir())
+    for item in args.program:
+        address, path = _split_pair(item, "--program")
+        try:
+            programs[Path(path).stem] = add_program(cluster, address, path)
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"kgpu-localnet: cannot load --program {item}: {error}") from None
+    for item in args.account:
+        address, path = _split_pair(item, "--account")
+        try:
+            load_account_file(cluster, address, path)
+        except (OSError, ValueError, KeyError) as error:
+            raise SystemExit(f"kgpu-localnet: cannot load --account {item}: {error}") from None
+
+    # Restored ledger state is long-lived; moving it out of the collected generations keeps full
+    # garbage collections from scanning it again and again under load.
+    gc.collect()
+    gc.freeze()
+
+    rpc_url = f"http://{args.bind_address}:{args.rpc_port}"
+    ws_url = f"ws://{args.bind_address}:{ws_port}"
+    rpc = Rpc(cluster, rpc_url, ws_url)
+    pubsub = PubSub(cluster, rpc)
+    loop = asyncio.get_running_loop()
+    try:
+        http_server = await serve_http(rpc, args.bind_address, args.rpc_port)
+        ws_server = await pubsub.serve(args.bind_address, ws_port)
+    except OSError as error:
+        raise SystemExit(
+            f"kgpu-localnet: cannot listen on {args.bind_address} ports {args.rpc_port}/{ws_port}: {error}."
+            " Stop the other validator or pick free ports with --rpc-port and --ws-port."
+        ) from None
+    cluster.start(loop)
+
+    log.info("JSON-RPC URL: %s", rpc_url)
+    log.info("WebSocket URL: %s", ws_url)
+    log.info("ledger: %s (slot %d)", cluster.ledger.path, cluster.slot)
+    log.info("faucet: %s", cluster.faucet.pubkey())
+    for name, program_id in programs.items():
+        log.info("program %s: %s", name, program_id)
+    log.info("ready in %.2f s", time.perf_counter() - started)
+
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    log.info("stopping: flushing the ledger")
+    http_server.close()
+    ws_server.close()
+    await cluster.stop()
+    log.info("stopped")
+    return 0
+
+
+def run_test_validator(args: argparse.Namespace) -> int:
+    """Run solana-test-validator with the same options and K-GPU's programs."""
+    # NOTE: this path runs only where the Solana CLI is installed; the flags follow
+    # solana-test-validator's --bpf-program, --upgradeable-program and --account options.
+    from kgpu_localnet.programs import KGPU_PROGRAMS, default_programs_dir
+
+    binary = shutil.which("solana-test-validator")
+    if binary is None:
+        print("kgpu-localnet: solana-test-validator is not on PATH; install the Solana CLI or use --engine litesvm", file=sys.stderr)
+        return 2
+    ws_port = args.ws_port if args.ws_port is not None else args.rpc_port + 1
+    if ws_port != args.rpc_port + 1:
+        print("kgpu-localnet: solana-test-validator always serves PubSub on the RPC port + 1", file=sys.stderr)
+    command = [binary, "--rpc-port", str(args.rpc_port), "--ledger", str(args.ledger), "--bind-address", args.bind_address]
+    if args.reset:
+        command.append("--reset")
+    if args.quiet:
+        command.append("--quiet")
+    programs_dir = args.programs_dir or default_programs_dir()
+    for name in KGPU_PROGRAMS:
+        elf = programs_dir / "target" / "deploy" / f"{name}.so"
+        key = programs_dir / "keys" / f"{name}-keypair.json"
+        if elf.is_file() and key.is_file():
+            command += ["--upgradeable-program", str(key), str(elf), "none"]
+    for item in args.program:
+        address, path = _split_pair(item, "--program")
+        command += ["--bpf-program", address, path]
+    for item in args.account:
+        address, path = _split_pair(item, "--account")
+        command += ["--account", address, path]
+    os.execv(binary, command)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.engine == "solana-test-validator":
+        return run_test_validator(args)
+    try:
+        import uvloop
+    except ImportError:
+        uvloop = None
+    if uvloop is not None:
+        return uvloop.run(run_litesvm(args))
+    return asyncio.run(run_litesvm(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
