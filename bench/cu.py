@@ -46,6 +46,7 @@ from solders.transaction_metadata import TransactionMetadata
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "programs"))
 from kgpu_sbf.loader import deploy_upgradeable, program_elf, program_keypair  # noqa: E402
+from kgpu_sbf.spl import ensure_token_2022, install_token_2022
 
 TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 TOKEN_2022_PROGRAM_ID = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
@@ -119,6 +120,7 @@ class Bench:
 
     def __init__(self) -> None:
         self.svm = LiteSVM()
+        install_token_2022(self.svm)
         self.payer = Keypair()
         self.svm.airdrop(self.payer.pubkey(), 1_000 * 1_000_000_000)
 
@@ -280,6 +282,7 @@ def render(rows: list[Row], reference: Row) -> str:
 
 
 def main() -> int:
+    ensure_token_2022()
     bench = Bench()
     reference = spl_token_reference_row(bench)
     rows = [row for source in ROW_SOURCES for row in source(bench)]
