@@ -201,6 +201,37 @@ impl AccountInfo {
         }
     }
 
+    /// Returns the account's data without taking a borrow.
+    ///
+    /// For a typed view that must stay valid across a cross-program invocation, where a borrow
+    /// taken with [`AccountInfo::try_borrow_data`] would make the invocation fail with
+    /// `AccountBorrowFailed`. A CPI can change the data and its length, so take the slice again
+    /// after one.
+    ///
+    /// # Safety
+    ///
+    /// No mutable reference to the data may exist while the slice lives, including one taken
+    /// through a duplicate entry of the same account.
+    #[inline(always)]
+    pub unsafe fn borrow_data_unchecked(&self) -> &[u8] {
+        core::slice::from_raw_parts(self.data_ptr(), self.data_len())
+    }
+
+    /// Returns the account's data for writing without taking a borrow.
+    ///
+    /// This does not check that the account is writable, as [`AccountInfo::try_borrow_mut_data`]
+    /// does not either.
+    ///
+    /// # Safety
+    ///
+    /// No other reference to the data may exist while the slice lives, including one taken
+    /// through a duplicate entry of the same account.
+    #[allow(clippy::mut_from_ref)]
+    #[inline(always)]
+    pub unsafe fn borrow_mut_data_unchecked(&self) -> &mut [u8] {
+        core::slice::from_raw_parts_mut(self.data_ptr(), self.data_len())
+    }
+
     /// Sets the account's balance.
     ///
     /// Returns `Immutable` if the account is not writable. The runtime also checks at the end of

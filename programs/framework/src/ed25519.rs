@@ -61,23 +61,35 @@ fn slice_at(data: &[u8], offset: u16, len: usize) -> Result<&[u8], ProgramError>
 /// `InvalidInstructionData` if an entry points into another instruction or outside the data.
 pub fn parse<'a>(
     instruction: &IntrospectedInstruction<'a>,
-    mut visit: impl FnMut(VerifiedSignature<'a>),
+    visit: impl FnMut(VerifiedSignature<'a>),
 ) -> Result<(), ProgramError> {
     if !pubkey_eq(instruction.program_id, &ED25519_PROGRAM_ID) {
         return Err(ProgramError::IncorrectProgramId);
     }
+    parse_entries(instruction, visit)
+}
+
+/// [`parse`] for an instruction whose program id the caller has checked.
+fn parse_entries<'a>(
+    instruction: &IntrospectedInstruction<'a>,
+    mut visit: impl FnMut(VerifiedSignature<'a>),
+) -> Result<(), ProgramError> {
     let data = instruction.data;
     let count = *data.first().ok_or(ProgramError::InvalidInstructionData)? as usize;
 
     for entry in 0..count {
-        let base = OFFSETS_START + entry * OFFSETS_LEN;
-        let signature_offset = field(data, base)?;
-        let signature_index = field(data, base + 2)?;
-        let public_key_offset = field(data, base + 4)?;
-        let public_key_index = field(data, base + 6)?;
-        let message_offset = field(data, base + 8)?;
-        let message_size = field(data, base + 10)?;
-        let message_index = field(data, base + 12)?;
+        // `entry` is below 256, so this product cannot overflow.
+        let base = OFFSETS_START + entry.wrapping_mul(OFFSETS_LEN);
+        // One bounds check for the whole entry; the fixed indices below need none.
+        let offsets = data.get(base..base + OFFSETS_LEN).ok_or(ProgramError::InvalidInstructionData)?;
+        let field = |at: usize| u16::from_le_bytes([offsets[at], offsets[at + 1]]);
+        let signature_offset = field(0);
+        let signature_index = field(2);
+        let public_key_offset = field(4);
+        let public_key_index = field(6);
+        let message_offset = field(8);
+        let message_size = field(10);
+        let message_index = field(12);
 
         for index in [signature_index, public_key_index, message_index] {
             if index != CURRENT_INSTRUCTION && index != instruction.index {
@@ -131,7 +143,7 @@ impl Quorum<'_> {
             if !pubkey_eq(instruction.program_id, &ED25519_PROGRAM_ID) {
                 continue;
             }
-            parse(&instruction, |signature| {
+            parse_entries(&instruction, |signature| {
                 if !bytes_eq(signature.message, self.message) {
                     return;
                 }

@@ -68,9 +68,11 @@ pub unsafe fn deserialize<'a>(
     input: *mut u8,
     accounts: &mut [MaybeUninit<AccountInfo>; MAX_ACCOUNTS],
 ) -> (&'a Pubkey, usize, &'a [u8]) {
+    // Offsets use wrapping arithmetic: they stay inside the input buffer, which is far smaller
+    // than `usize::MAX`, and overflow checks would cost about 10 compute units per account.
     let mut offset: usize = 0;
     let account_count = *(input as *const u64) as usize;
-    offset += 8;
+    offset = offset.wrapping_add(8);
 
     let mut stored = 0;
     let mut index = 0;
@@ -83,9 +85,9 @@ pub unsafe fn deserialize<'a>(
                 accounts[stored].write(AccountInfo::from_raw(record));
                 stored += 1;
             }
-            offset += ACCOUNT_HEADER_LEN + data_len + MAX_PERMITTED_DATA_INCREASE;
-            offset = (offset + 7) & !7;
-            offset += 8;
+            offset = offset.wrapping_add(ACCOUNT_HEADER_LEN + MAX_PERMITTED_DATA_INCREASE + 7).wrapping_add(data_len);
+            offset &= !7;
+            offset = offset.wrapping_add(8);
         } else {
             // The runtime writes only indices of earlier entries, so the original is stored
             // whenever this entry is.
@@ -94,15 +96,15 @@ pub unsafe fn deserialize<'a>(
                 accounts[stored].write(original);
                 stored += 1;
             }
-            offset += 8;
+            offset = offset.wrapping_add(8);
         }
         index += 1;
     }
 
     let data_len = *(input.add(offset) as *const u64) as usize;
-    offset += 8;
+    offset = offset.wrapping_add(8);
     let data = core::slice::from_raw_parts(input.add(offset), data_len);
-    offset += data_len;
+    offset = offset.wrapping_add(data_len);
     let program_id = &*(input.add(offset) as *const Pubkey);
     (program_id, stored, data)
 }

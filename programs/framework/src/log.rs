@@ -3,6 +3,8 @@
 //! The runtime prefixes `sol_log_` lines with "Program log: " and `sol_log_data` lines with
 //! "Program data: " followed by each slice in base64, separated by spaces.
 
+use core::mem::MaybeUninit;
+
 use crate::cpi::Seed;
 use crate::error::{ProgramError, ProgramResult};
 use crate::pubkey::Pubkey;
@@ -46,11 +48,13 @@ pub fn log_data(slices: &[&[u8]]) -> ProgramResult {
     if slices.len() > MAX_LOG_DATA_SLICES {
         return Err(ProgramError::InvalidArgument);
     }
-    let mut records = [Seed::EMPTY; MAX_LOG_DATA_SLICES];
+    // Only the first `slices.len()` records are written and read, so the rest stay uninitialized.
+    let mut records = [const { MaybeUninit::<Seed>::uninit() }; MAX_LOG_DATA_SLICES];
     for (record, slice) in records.iter_mut().zip(slices) {
-        *record = Seed::from(*slice);
+        record.write(Seed::from(*slice));
     }
-    // SAFETY: `records` contains `slices.len()` {address, len} records of live slices.
+    // SAFETY: the first `slices.len()` entries of `records` are initialized {address, len}
+    // records of live slices, and the syscall reads no others.
     unsafe { syscalls::sol_log_data(records.as_ptr() as *const u8, slices.len() as u64) }
     Ok(())
 }

@@ -42,6 +42,9 @@ extern "C" {
     pub fn sol_get_rent_sysvar(address: *mut u8) -> u64;
     /// `slices` points to `len` records of `{ address: u64, len: u64 }`.
     pub fn sol_sha256(slices: *const u8, len: u64, hash: *mut u8) -> u64;
+    /// Returns 0 when the 32 bytes at `point` are a valid point of curve `curve_id` (0 is
+    /// ed25519 in Edwards form) and 1 otherwise. `result` is not written.
+    pub fn sol_curve_validate_point(curve_id: u64, point: *const u8, result: *mut u8) -> u64;
     pub fn sol_set_return_data(data: *const u8, len: u64);
     pub fn sol_memcpy_(destination: *mut u8, source: *const u8, len: u64);
     pub fn sol_memset_(destination: *mut u8, value: u8, len: u64);
@@ -96,6 +99,9 @@ mod host {
         HOST_STUB_ERROR
     }
     pub unsafe fn sol_sha256(_slices: *const u8, _len: u64, _hash: *mut u8) -> u64 {
+        HOST_STUB_ERROR
+    }
+    pub unsafe fn sol_curve_validate_point(_curve_id: u64, _point: *const u8, _result: *mut u8) -> u64 {
         HOST_STUB_ERROR
     }
     pub unsafe fn sol_set_return_data(_data: *const u8, _len: u64) {}

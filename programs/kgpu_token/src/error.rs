@@ -3,6 +3,8 @@
 //! Each variant is returned as `ProgramError::Custom(6000 + index)`, the range Anchor reserves for
 //! program errors, so Anchor clients and the IDL `errors` list decode it.
 
+use kgpu_framework::ProgramError;
+
 /// Every error the program returns. The discriminant plus 6,000 is the on-chain error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
@@ -91,6 +93,15 @@ impl TokenError {
     #[cold]
     pub fn code(self) -> u64 {
         (ERROR_CODE_OFFSET + self as u32) as u64
+    }
+
+    /// Maps the error of a framework CPI builder to `CpiFailed`.
+    ///
+    /// The runtime aborts the transaction when the callee fails, so this is reached only when
+    /// the framework rejects the call before invoking it (a borrowed account).
+    #[cold]
+    pub fn cpi_failed(_error: ProgramError) -> TokenError {
+        TokenError::CpiFailed
     }
 
     /// Returns the variant name, as the IDL `errors` list spells it.

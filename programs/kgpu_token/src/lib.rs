@@ -17,52 +17,67 @@
 
 #![no_std]
 
+pub mod accounts;
 pub mod args;
 pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod quorum;
 pub mod state;
-pub mod support;
 pub mod token2022;
 
+use core::mem::MaybeUninit;
+
+use accounts::ProgramResult;
 use error::TokenError;
 use instructions::*;
-use support::{parse_input, Input, ProgramResult};
+use kgpu_framework::entrypoint::{deserialize, MAX_ACCOUNTS as INPUT_ACCOUNTS};
+use kgpu_framework::{AccountInfo, Pubkey};
+
+/// Most accounts one instruction may pass; more fail with `TooManyAccounts`.
+pub const MAX_ACCOUNTS: usize = 16;
 
 /// Program entrypoint called by the runtime with the serialized input.
 ///
+/// This program declares its own entrypoint instead of `kgpu_framework::entrypoint!`, because it
+/// logs the name of every error it returns.
+///
 /// # Safety
 ///
-/// `input` is the loader's input buffer for this program, as drawn in `support`.
+/// `input` is the loader's input buffer for this program, in the layout that
+/// `kgpu_framework::entrypoint` draws.
 #[no_mangle]
 pub unsafe extern "C" fn entrypoint(input: *mut u8) -> u64 {
-    let result = match parse_input(input) {
-        Ok(input) => process(&input),
-        Err(error) => Err(error),
-    };
-    match result {
-        Ok(()) => 0,
+    let mut accounts = [const { MaybeUninit::<AccountInfo>::uninit() }; INPUT_ACCOUNTS];
+    // SAFETY: the runtime passes a buffer in the documented layout.
+    let (program_id, count, data) = unsafe { deserialize(input, &mut accounts) };
+    // SAFETY: `deserialize` initialized the first `count` entries.
+    let accounts = unsafe { core::slice::from_raw_parts(accounts.as_ptr() as *const AccountInfo, count) };
+    match process(program_id, accounts, data) {
+        Ok(()) => kgpu_framework::entrypoint::SUCCESS,
         Err(error) => {
             // The one error log of the program: the variant name, next to the numeric code the
             // runtime reports.
-            support::log(error.name());
+            kgpu_framework::log::log(error.name());
             error.code()
         }
     }
 }
 
+kgpu_framework::panic_handler!();
+
 /// Dispatches on the 8-byte instruction discriminator, compared as one little-endian u64.
-fn process(input: &Input) -> ProgramResult {
-    if input.data.len() < 8 {
+fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    if accounts.len() > MAX_ACCOUNTS {
+        return Err(TokenError::TooManyAccounts);
+    }
+    if data.len() < 8 {
         return Err(TokenError::InvalidInstructionData);
     }
     // SAFETY: the data has at least 8 bytes, and it starts 8-byte aligned because the loader
     // pads the accounts section to 8 bytes and puts a u64 length before the data.
-    let tag = unsafe { (input.data.as_ptr() as *const u64).read() };
-    let args = &input.data[8..];
-    let accounts = input.accounts();
-    let program_id = input.program_id;
+    let tag = unsafe { (data.as_ptr() as *const u64).read() };
+    let args = &data[8..];
     match tag {
         t if t == u64::from_le_bytes(initialize::DISCRIMINATOR) => {
             initialize::process(program_id, accounts, args)
@@ -96,11 +111,4 @@ fn process(input: &Input) -> ProgramResult {
         }
         _ => Err(TokenError::InvalidInstructionData),
     }
-}
-
-#[cfg(not(test))]
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo) -> ! {
-    support::log("panicked");
-    support::abort()
 }

@@ -72,8 +72,11 @@
 //! 137  1   bump
 //! ```
 
+use kgpu_framework::pubkey::{pubkey_eq, Pubkey};
+use kgpu_framework::AccountInfo;
+
+use crate::accounts::AccountChecks;
 use crate::error::TokenError;
-use crate::support::{AccountView, Pubkey};
 
 /// Most oracle keys in the set.
 pub const MAX_ORACLES: usize = 10;
@@ -97,6 +100,9 @@ pub const REDEMPTION_PAID: u8 = 1;
 
 /// A zero-copy account type with a fixed size and discriminator.
 ///
+/// Views are casts of the account data that take no framework borrow, so a handler can keep a
+/// view of the config while the config PDA signs a cross-program invocation.
+///
 /// # Safety
 ///
 /// Implementors are `#[repr(C)]` structs of byte arrays (alignment 1) whose size is `LEN`.
@@ -105,10 +111,20 @@ pub unsafe trait AccountType: Sized {
     const LEN: usize = core::mem::size_of::<Self>();
 
     /// Returns a view of `account` after checking owner, size and discriminator.
-    fn load<'a>(account: &'a AccountView, program_id: &Pubkey) -> Result<&'a Self, TokenError> {
+    ///
+    /// No handler keeps two live views of one account, so no mutable view of `account` exists
+    /// while this one lives.
+    fn load<'a>(account: &'a AccountInfo, program_id: &Pubkey) -> Result<&'a Self, TokenError> {
         account.require_owner(program_id)?;
-        let data = account.data();
-        if data.len() != Self::LEN || crate::support::read8(data, 0) != Self::DISCRIMINATOR {
+        // SAFETY: no mutable view of this account exists (see above).
+        let data = unsafe { account.borrow_data_unchecked() };
+        if data.len() != Self::LEN {
+            return Err(TokenError::InvalidAccountData);
+        }
+        // SAFETY: the data has at least 8 bytes (every `LEN` includes the discriminator), and
+        // account data starts 8-byte aligned in the input buffer.
+        let discriminator = unsafe { (data.as_ptr() as *const u64).read() };
+        if discriminator != u64::from_le_bytes(Self::DISCRIMINATOR) {
             return Err(TokenError::InvalidAccountData);
         }
         // SAFETY: size checked above; alignment is 1 (trait contract).
@@ -121,13 +137,10 @@ pub unsafe trait AccountType: Sized {
     ///
     /// The caller has no other view of the same account while this one lives.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn load_mut<'a>(
-        account: &'a AccountView,
-        program_id: &Pubkey,
-    ) -> Result<&'a mut Self, TokenError> {
+    unsafe fn load_mut<'a>(account: &'a AccountInfo, program_id: &Pubkey) -> Result<&'a mut Self, TokenError> {
         account.require_writable()?;
         Self::load(account, program_id)?;
-        Ok(&mut *(account.data_mut().as_mut_ptr() as *mut Self))
+        Ok(&mut *(account.data_ptr() as *mut Self))
     }
 
     /// Writes the discriminator into a freshly created account and returns a writable view.
@@ -137,8 +150,8 @@ pub unsafe trait AccountType: Sized {
     /// `account` was just created by this program with `LEN` zeroed bytes, and the caller has no
     /// other view of it.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn init(account: &AccountView) -> Result<&mut Self, TokenError> {
-        let data = account.data_mut();
+    unsafe fn init(account: &AccountInfo) -> Result<&mut Self, TokenError> {
+        let data = account.borrow_mut_data_unchecked();
         if data.len() != Self::LEN {
             return Err(TokenError::InvalidAccountData);
         }
@@ -230,7 +243,7 @@ impl Config {
         let count = (self.approved_program_count as usize).min(MAX_APPROVED_PROGRAMS);
         self.approved_programs[..count]
             .iter()
-            .any(|p| crate::support::keys_equal(p, program))
+            .any(|p| pubkey_eq(p, program))
     }
 
     /// Adds `amount` to a counter, failing on overflow.

@@ -28,6 +28,7 @@ const BORROW_TWICE: u64 = tag("borrow_twice");
 const PDA_CREATE: u64 = tag("pda_create");
 const PDA_FIND: u64 = tag("pda_find");
 const PDA_CANONICAL: u64 = tag("pda_canonical");
+const PDA_DERIVE: u64 = tag("pda_derive");
 const CREATE_VAULT: u64 = tag("create_vault");
 const TRANSFER_FROM_WALLET: u64 = tag("transfer_from_wallet");
 const CLOSE_VAULT: u64 = tag("close_vault");
@@ -57,6 +58,7 @@ fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8
         PDA_CREATE => pda::process_create(program_id, accounts, args),
         PDA_FIND => pda::process_find(program_id),
         PDA_CANONICAL => pda::process_canonical(program_id, args),
+        PDA_DERIVE => pda::process_derive(args),
         CREATE_VAULT => system::process_create_vault(program_id, accounts, args),
         TRANSFER_FROM_WALLET => system::process_transfer_from_wallet(program_id, accounts, args),
         CLOSE_VAULT => system::process_close_vault(program_id, accounts),

@@ -176,6 +176,20 @@ impl CreateProgramAccount<'_> {
     /// than the System program.
     pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
         let minimum = Rent::get()?.minimum_balance(self.space as usize)?;
+        self.invoke_signed_with_lamports(minimum, signers)
+    }
+
+    /// Creates the account with a balance of at least `lamports`, signing for the PDAs in
+    /// `signers`.
+    ///
+    /// For callers that already read the rent sysvar, or that fund the account for a size it
+    /// reaches later in the same instruction (a Token-2022 mint that grows when token metadata is
+    /// added). A pre-funded account keeps a balance above `lamports`. The caller is responsible
+    /// for `lamports` covering the rent-exempt minimum of `space`, because the runtime rejects a
+    /// new account below it. Returns `AccountAlreadyInitialized` like
+    /// [`CreateProgramAccount::invoke_signed`].
+    pub fn invoke_signed_with_lamports(&self, lamports: u64, signers: &[Signer]) -> ProgramResult {
+        let minimum = lamports;
         let current = self.account.lamports();
         if current == 0 {
             return CreateAccount { from: self.payer, to: self.account, lamports: minimum, space: self.space, owner: self.owner }

@@ -70,6 +70,15 @@ impl Rent {
             return Ok(0);
         }
 
+        // A threshold that is a power of two of at least 1 (2.0 on every cluster so far) is an
+        // exact shift of `base`, which costs far less than the general product below.
+        if fraction == 0 && exponent >= F64_EXPONENT_BIAS && exponent - F64_EXPONENT_BIAS < 64 {
+            let shift = exponent - F64_EXPONENT_BIAS;
+            if shift == 0 || base >> (64 - shift) == 0 {
+                return Ok(base << shift);
+            }
+        }
+
         // threshold = mantissa * 2^(exponent - 1023 - 52)
         let mantissa = fraction | (1u64 << F64_MANTISSA_BITS);
         let product = mul_wide(base, mantissa);
@@ -102,7 +111,7 @@ mod tests {
 
     #[test]
     fn minimum_balance_matches_float_formula() {
-        for threshold in [2.0f64, 1.0, 0.5, 3.0, 1.5] {
+        for threshold in [2.0f64, 1.0, 4.0, 0.5, 3.0, 1.5] {
             for data_len in [0usize, 1, 82, 165, 275, 10_240] {
                 let expected = ((128 + data_len as u64) * 3_480) as f64 * threshold;
                 assert_eq!(rent(threshold).minimum_balance(data_len), Ok(expected as u64), "{threshold} {data_len}");
@@ -114,6 +123,21 @@ mod tests {
     fn minimum_balance_default_rent_for_zero_bytes() {
         // 128 * 3480 * 2 = 890,880 lamports, the well-known minimum for an empty account.
         assert_eq!(rent(2.0).minimum_balance(0), Ok(890_880));
+    }
+
+    #[test]
+    fn minimum_balance_power_of_two_overflow() {
+        // 2^62 lamports per byte-year times 128 bytes overflows before the threshold applies;
+        // 2^55 * 128 = 2^62 fits, and a threshold of 2.0 or 4.0 then takes it to 2^63 or past
+        // u64::MAX.
+        let rent = |per_byte_year: u64, threshold: f64| Rent {
+            lamports_per_byte_year: per_byte_year,
+            exemption_threshold_bits: threshold.to_bits(),
+            burn_percent: 50,
+        };
+        assert_eq!(rent(1 << 62, 2.0).minimum_balance(0), Err(ProgramError::ArithmeticOverflow));
+        assert_eq!(rent(1 << 55, 2.0).minimum_balance(0), Ok(1 << 63));
+        assert_eq!(rent(1 << 55, 4.0).minimum_balance(0), Err(ProgramError::ArithmeticOverflow));
     }
 
     #[test]

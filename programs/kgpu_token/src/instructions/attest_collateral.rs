@@ -17,12 +17,15 @@
 //! - `24..56` report_hash: [u8; 32]
 //! - `56..88` custodian_id: [u8; 32]
 
+use kgpu_framework::{AccountInfo, Pubkey};
+
+use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, COLLATERAL_ATTESTED, UNDERCOLLATERALIZED};
+use crate::instructions::clock;
 use crate::quorum::{verify_quorum, Message, KIND_ATTEST_COLLATERAL};
 use crate::state::{apply_haircut, AccountType, Config};
-use crate::support::{clock, AccountView, ProgramResult, Pubkey};
 use crate::token2022::mint_supply;
 
 /// sha256("global:attest_collateral")[..8]
@@ -31,7 +34,7 @@ pub const DISCRIMINATOR: [u8; 8] = [116, 236, 7, 141, 170, 29, 173, 74];
 /// Bytes of the arguments, which are also the signed payload.
 const PAYLOAD_LEN: usize = 88;
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, mint, instructions_sysvar, ..] = accounts else {
         return Err(TokenError::NotEnoughAccounts);
     };

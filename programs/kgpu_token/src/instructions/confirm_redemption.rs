@@ -13,17 +13,21 @@
 //!
 //! Quorum payload of kind 3: the redemption account address, then payment_reference_hash.
 
+use kgpu_framework::pubkey::{pubkey_eq, Pubkey};
+use kgpu_framework::AccountInfo;
+
+use crate::accounts::ProgramResult;
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, REDEMPTION_CONFIRMED};
+use crate::instructions::clock;
 use crate::quorum::{verify_quorum, Message, KIND_CONFIRM_REDEMPTION};
 use crate::state::{AccountType, Config, Redemption, REDEMPTION_PAID};
-use crate::support::{clock, keys_equal, AccountView, ProgramResult, Pubkey};
 
 /// sha256("global:confirm_redemption")[..8]
 pub const DISCRIMINATOR: [u8; 8] = [206, 187, 131, 172, 213, 207, 18, 228];
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, redemption_account, instructions_sysvar, ..] = accounts else {
         return Err(TokenError::NotEnoughAccounts);
     };
@@ -46,7 +50,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
 
     // A repeat with the same reference is a no-op; another reference is a conflict.
     if request.status == REDEMPTION_PAID {
-        if keys_equal(&request.payment_reference_hash, &payment_reference_hash) {
+        if pubkey_eq(&request.payment_reference_hash, &payment_reference_hash) {
             return Ok(());
         }
         return Err(TokenError::RedemptionAlreadyPaid);

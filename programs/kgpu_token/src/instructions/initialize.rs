@@ -25,25 +25,28 @@
 //!   name: String (at most 32 bytes), symbol: String (at most 10), uri: String (at most 200);
 //!   all three empty means no token metadata
 
+use kgpu_framework::cpi::system::CreateProgramAccount;
+use kgpu_framework::cpi::token2022::{
+    AccountState, InitializeDefaultAccountState, InitializeMetadataPointer, InitializeMint2,
+    InitializePermanentDelegate, InitializeTokenMetadata,
+};
+use kgpu_framework::cpi::Signer;
+use kgpu_framework::pda::find_program_address;
+use kgpu_framework::pubkey::{pubkey_eq, Pubkey, SYSTEM_PROGRAM_ID, TOKEN_2022_PROGRAM_ID};
+use kgpu_framework::{seeds, AccountInfo};
+
+use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, INITIALIZED};
-use crate::instructions::OracleSet;
+use crate::instructions::{create_account, OracleSet};
 use crate::state::{AccountType, Config, BPS_DENOMINATOR, CONFIG_SEED, MINT_SEED};
-use crate::support::{
-    create_account, find_program_address, keys_equal, AccountView, NewAccount, ProgramResult,
-    Pubkey, Seed, Signer, SYSTEM_PROGRAM_ID,
-};
-use crate::token2022::{self, Metadata, MINT_LEN_BEFORE_METADATA};
+use crate::token2022::{self, Metadata, DECIMALS, MINT_LEN_BEFORE_METADATA};
 
 /// sha256("global:initialize")[..8]
 pub const DISCRIMINATOR: [u8; 8] = [175, 175, 109, 31, 13, 152, 155, 237];
 
-/// `BPFLoaderUpgradeab1e11111111111111111111111`.
-const BPF_LOADER_UPGRADEABLE_ID: Pubkey = [
-    2, 168, 246, 145, 78, 136, 161, 176, 226, 16, 21, 62, 247, 99, 174, 43, 0, 194, 185, 61, 22,
-    193, 36, 210, 192, 83, 122, 16, 4, 128, 0, 0,
-];
+const BPF_LOADER_UPGRADEABLE_ID: Pubkey = kgpu_framework::pubkey!("BPFLoaderUpgradeab1e11111111111111111111111");
 /// Program data layout: u32 state tag (3), u64 slot, Option<Pubkey> upgrade authority.
 const PROGRAM_DATA_TAG: u8 = 3;
 const PROGRAM_DATA_AUTHORITY_OPTION: usize = 12;
@@ -56,7 +59,7 @@ const MAX_URI_LEN: usize = 200;
 /// Jurisdictions blocked from the start: China and Russia.
 const DEFAULT_BLOCKED: [[u8; 2]; 2] = [*b"CN", *b"RU"];
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, mint, admin, program_data, token_program, system_program, ..] = accounts
     else {
         return Err(TokenError::NotEnoughAccounts);
@@ -70,9 +73,9 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     let max_attestation_age = reader.i64()?;
     let oracle_set = OracleSet::read(&mut reader)?;
     let metadata = Metadata {
-        name: reader.string(MAX_NAME_LEN)?,
-        symbol: reader.string(MAX_SYMBOL_LEN)?,
-        uri: reader.string(MAX_URI_LEN)?,
+        name: utf8(reader.string(MAX_NAME_LEN)?)?,
+        symbol: utf8(reader.string(MAX_SYMBOL_LEN)?)?,
+        uri: utf8(reader.string(MAX_URI_LEN)?)?,
     };
     reader.finish()?;
     if haircut_bps as u64 > BPS_DENOMINATOR || max_attestation_age <= 0 {
@@ -84,9 +87,10 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     admin.require_writable()?;
     program_data.require_owner(&BPF_LOADER_UPGRADEABLE_ID)?;
     let (program_data_address, _) =
-        find_program_address(&[program_id], &BPF_LOADER_UPGRADEABLE_ID)?;
+        find_program_address(&[program_id], &BPF_LOADER_UPGRADEABLE_ID).map_err(|_| TokenError::InvalidSeeds)?;
     program_data.require_address(&program_data_address)?;
-    let loader_state = program_data.data();
+    // SAFETY: the loader owns the program data account, so this program cannot write it.
+    let loader_state = unsafe { program_data.borrow_data_unchecked() };
     if loader_state.len() < PROGRAM_DATA_AUTHORITY + 32
         || loader_state[0] != PROGRAM_DATA_TAG
         || loader_state[PROGRAM_DATA_AUTHORITY_OPTION] != 1
@@ -96,16 +100,18 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     let mut upgrade_authority = [0u8; 32];
     upgrade_authority
         .copy_from_slice(&loader_state[PROGRAM_DATA_AUTHORITY..PROGRAM_DATA_AUTHORITY + 32]);
-    if !keys_equal(&upgrade_authority, admin.key()) {
+    if !pubkey_eq(&upgrade_authority, admin.key()) {
         return Err(TokenError::NotUpgradeAuthority);
     }
 
     // Validate the new accounts: canonical PDAs, not yet created.
     config_account.require_writable()?;
     mint.require_writable()?;
-    let (config_address, config_bump) = find_program_address(&[CONFIG_SEED], program_id)?;
+    let (config_address, config_bump) =
+        find_program_address(&[CONFIG_SEED], program_id).map_err(|_| TokenError::InvalidSeeds)?;
     config_account.require_address(&config_address)?;
-    let (mint_address, mint_bump) = find_program_address(&[MINT_SEED], program_id)?;
+    let (mint_address, mint_bump) =
+        find_program_address(&[MINT_SEED], program_id).map_err(|_| TokenError::InvalidSeeds)?;
     mint.require_address(&mint_address)?;
     if !config_account.is_empty_system_account() || !mint.is_empty_system_account() {
         return Err(TokenError::AlreadyInitialized);
@@ -117,43 +123,50 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
 
     // Create the config account.
     let config_bump_seed = [config_bump];
-    let config_seeds = [Seed::new(CONFIG_SEED), Seed::new(&config_bump_seed)];
-    let config_signer = Signer::new(&config_seeds);
+    let config_seeds = seeds!(CONFIG_SEED, config_bump_seed);
+    let config_signer = Signer::from(&config_seeds);
     create_account(
-        &NewAccount {
+        &CreateProgramAccount {
             payer: admin,
             account: config_account,
-            space: Config::LEN,
-            funded_space: Config::LEN,
+            space: Config::LEN as u64,
             owner: program_id,
         },
-        &config_signer,
+        Config::LEN,
+        config_signer,
     )?;
 
     // Create and initialize the mint, funded for its size after token metadata is added.
     let mint_bump_seed = [mint_bump];
-    let mint_seeds = [Seed::new(MINT_SEED), Seed::new(&mint_bump_seed)];
+    let mint_seeds = seeds!(MINT_SEED, mint_bump_seed);
+    let metadata_len = if metadata.is_empty() { 0 } else { metadata.len() };
     create_account(
-        &NewAccount {
+        &CreateProgramAccount {
             payer: admin,
             account: mint,
-            space: MINT_LEN_BEFORE_METADATA,
-            funded_space: MINT_LEN_BEFORE_METADATA
-                + if metadata.is_empty() {
-                    0
-                } else {
-                    metadata.len()
-                },
-            owner: &token2022::TOKEN_2022_PROGRAM_ID,
+            space: MINT_LEN_BEFORE_METADATA as u64,
+            owner: &TOKEN_2022_PROGRAM_ID,
         },
-        &Signer::new(&mint_seeds),
+        MINT_LEN_BEFORE_METADATA + metadata_len,
+        Signer::from(&mint_seeds),
     )?;
-    token2022::initialize_mint(mint, config_account.key())?;
-    // NOTE: the Token-2022 build in solders 0.27 LiteSVM fails the metadata realloc with
-    // InvalidRealloc. Empty name, symbol and uri skip the metadata, so the program can still be
-    // initialized there.
+    initialize_mint(mint, config_account.key(), token_program)?;
+    // Empty name, symbol and uri skip the metadata, so the program can also be initialized where
+    // Token-2022 cannot write it: the v8 build in solders 0.27.1's LiteSVM fails the realloc with
+    // InvalidRealloc (docs/token2022-metadata.md).
     if !metadata.is_empty() {
-        token2022::initialize_metadata(mint, config_account, &metadata, &config_signer)?;
+        InitializeTokenMetadata {
+            metadata: mint,
+            update_authority: config_account,
+            mint,
+            mint_authority: config_account,
+            name: metadata.name,
+            symbol: metadata.symbol,
+            uri: metadata.uri,
+            token_program,
+        }
+        .invoke_signed(&[config_signer])
+        .map_err(TokenError::cpi_failed)?;
     }
 
     // Write the config.
@@ -178,4 +191,48 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
         .bytes(&deployment_id)
         .emit();
     Ok(())
+}
+
+/// Returns `bytes` as a string, or `InvalidInstructionData` when they are not UTF-8.
+fn utf8(bytes: &[u8]) -> Result<&str, TokenError> {
+    core::str::from_utf8(bytes).map_err(|_| TokenError::InvalidInstructionData)
+}
+
+/// Initializes the mint's extensions and the mint itself: MetadataPointer to the mint, default
+/// account state Frozen, permanent delegate and mint and freeze authority `authority`.
+fn initialize_mint(mint: &AccountInfo, authority: &Pubkey, token_program: &AccountInfo) -> ProgramResult {
+    InitializeMetadataPointer {
+        mint,
+        authority: Some(authority),
+        metadata_address: Some(mint.key()),
+        token_program,
+    }
+    .invoke()
+    .map_err(TokenError::cpi_failed)?;
+
+    InitializeDefaultAccountState {
+        mint,
+        state: AccountState::Frozen,
+        token_program,
+    }
+    .invoke()
+    .map_err(TokenError::cpi_failed)?;
+
+    InitializePermanentDelegate {
+        mint,
+        delegate: authority,
+        token_program,
+    }
+    .invoke()
+    .map_err(TokenError::cpi_failed)?;
+
+    InitializeMint2 {
+        mint,
+        decimals: DECIMALS,
+        mint_authority: authority,
+        freeze_authority: Some(authority),
+        token_program,
+    }
+    .invoke()
+    .map_err(TokenError::cpi_failed)
 }

@@ -25,17 +25,21 @@
 //! - `32..64` beneficiary: Pubkey (wallet)
 //! - `64..72` amount: u64 KRW, greater than 0
 
+use kgpu_framework::cpi::system::CreateProgramAccount;
+use kgpu_framework::cpi::token2022::{MintTo, SetFrozen};
+use kgpu_framework::cpi::Signer;
+use kgpu_framework::pda::find_program_address;
+use kgpu_framework::pubkey::{pubkey_eq, Pubkey, SYSTEM_PROGRAM_ID};
+use kgpu_framework::{seeds, AccountInfo};
+
+use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, DEPOSIT_MINTED};
-use crate::instructions::config_signer;
+use crate::instructions::{clock, config_signer, create_account};
 use crate::quorum::{verify_quorum, Message, KIND_MINT_DEPOSIT};
 use crate::state::{AccountType, Config, DepositRecord, KycRecord, DEPOSIT_SEED};
-use crate::support::{
-    clock, create_account, find_program_address, keys_equal, AccountView, NewAccount,
-    ProgramResult, Pubkey, Seed, Signer, SYSTEM_PROGRAM_ID,
-};
-use crate::token2022::{self, load_token_account, mint_supply};
+use crate::token2022::{self, load_token_account, mint_supply, DECIMALS};
 
 /// sha256("global:mint_deposit")[..8]
 pub const DISCRIMINATOR: [u8; 8] = [171, 65, 49, 61, 7, 88, 11, 9];
@@ -43,7 +47,7 @@ pub const DISCRIMINATOR: [u8; 8] = [171, 65, 49, 61, 7, 88, 11, 9];
 /// Bytes of the arguments, which are also the signed payload.
 const PAYLOAD_LEN: usize = 72;
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, mint, destination, kyc_account, deposit_account, payer, instructions_sysvar, token_program, system_program, ..] =
         accounts
     else {
@@ -85,20 +89,20 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
 
     // Validate the beneficiary: KYC record and token account.
     let kyc = KycRecord::load(kyc_account, program_id)?;
-    if !keys_equal(&kyc.wallet, &beneficiary) {
+    if !pubkey_eq(&kyc.wallet, &beneficiary) {
         return Err(TokenError::InvalidAddress);
     }
     kyc.check_valid(config, now.unix_timestamp)?;
     destination.require_writable()?;
     let token_account = load_token_account(destination, &config.mint)?;
-    if !keys_equal(&token_account.owner, &beneficiary) {
+    if !pubkey_eq(token_account.owner, &beneficiary) {
         return Err(TokenError::InvalidTokenAccount);
     }
 
     // Validate the deposit id is new: nothing exists at its canonical record address.
     deposit_account.require_writable()?;
-    let (deposit_address, deposit_bump) =
-        find_program_address(&[DEPOSIT_SEED, &deposit_id], program_id)?;
+    let (deposit_address, deposit_bump) = find_program_address(&[DEPOSIT_SEED, &deposit_id], program_id)
+        .map_err(|_| TokenError::InvalidSeeds)?;
     deposit_account.require_address(&deposit_address)?;
     if !deposit_account.is_empty_system_account() {
         return Err(TokenError::DepositAlreadyApplied);
@@ -118,20 +122,16 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
 
     // Record the deposit.
     let bump_seed = [deposit_bump];
-    let seeds = [
-        Seed::new(DEPOSIT_SEED),
-        Seed::new(&deposit_id),
-        Seed::new(&bump_seed),
-    ];
+    let deposit_seeds = seeds!(DEPOSIT_SEED, deposit_id, bump_seed);
     create_account(
-        &NewAccount {
+        &CreateProgramAccount {
             payer,
             account: deposit_account,
-            space: DepositRecord::LEN,
-            funded_space: DepositRecord::LEN,
+            space: DepositRecord::LEN as u64,
             owner: program_id,
         },
-        &Signer::new(&seeds),
+        DepositRecord::LEN,
+        Signer::from(&deposit_seeds),
     )?;
     // SAFETY: just created with DepositRecord::LEN zeroed bytes; no other view exists.
     let record = unsafe { DepositRecord::init(deposit_account)? };
@@ -144,9 +144,26 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     // Mint, thawing the account first if it was created after its KYC record.
     config_signer!(config, signer);
     if token_account.frozen {
-        token2022::set_frozen(destination, mint, config_account, false, &signer)?;
+        SetFrozen {
+            account: destination,
+            mint,
+            freeze_authority: config_account,
+            freeze: false,
+            token_program,
+        }
+        .invoke_signed(&[signer])
+        .map_err(TokenError::cpi_failed)?;
     }
-    token2022::mint_to(mint, destination, config_account, amount, &signer)?;
+    MintTo {
+        mint,
+        account: destination,
+        authority: config_account,
+        amount,
+        decimals: Some(DECIMALS),
+        token_program,
+    }
+    .invoke_signed(&[signer])
+    .map_err(TokenError::cpi_failed)?;
     Config::add_to(&mut config.total_minted, amount)?;
 
     Event::new(DEPOSIT_MINTED)

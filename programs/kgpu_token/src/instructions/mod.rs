@@ -12,32 +12,122 @@ pub mod thaw_program_account;
 pub mod update_oracle_set;
 pub mod update_params;
 
+use kgpu_framework::cpi::system::CreateProgramAccount;
+use kgpu_framework::cpi::token2022::{Burn, SetFrozen};
+use kgpu_framework::cpi::Signer;
+use kgpu_framework::pubkey::{pubkey_eq, Pubkey};
+use kgpu_framework::sysvars::{Clock, Rent};
+use kgpu_framework::{AccountInfo, ProgramError};
+
+use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::state::{Config, MAX_ORACLES};
-use crate::support::{keys_equal, AccountView, ProgramResult, Pubkey};
+use crate::token2022::DECIMALS;
 
 /// Builds the config PDA signer `["config", bump]` in `$name`.
 macro_rules! config_signer {
     ($config:expr, $name:ident) => {
         let bump_seed = [$config.bump];
-        let signer_seeds = [
-            $crate::support::Seed::new($crate::state::CONFIG_SEED),
-            $crate::support::Seed::new(&bump_seed),
-        ];
-        let $name = $crate::support::Signer::new(&signer_seeds);
+        let signer_seeds = kgpu_framework::seeds!($crate::state::CONFIG_SEED, bump_seed);
+        let $name = kgpu_framework::cpi::Signer::from(&signer_seeds);
     };
 }
 pub(crate) use config_signer;
 
 /// Rejects `signer` unless it signed and is `expected`.
-pub fn require_authority(signer: &AccountView, expected: &Pubkey) -> ProgramResult {
+pub fn require_authority(signer: &AccountInfo, expected: &Pubkey) -> ProgramResult {
     signer.require_signer()?;
-    if keys_equal(signer.key(), expected) {
-        Ok(())
-    } else {
-        Err(TokenError::Unauthorized)
+    if !pubkey_eq(signer.key(), expected) {
+        return Err(TokenError::Unauthorized);
     }
+    Ok(())
+}
+
+/// Reads the Clock sysvar.
+///
+/// The runtime serves the clock to every program, so a failed read means there is no valid
+/// time. The program then aborts instead of checking expiry and staleness against a zero clock.
+pub fn clock() -> Clock {
+    match Clock::get() {
+        Ok(clock) => clock,
+        // SAFETY: `abort` takes no arguments and ends the program.
+        Err(_) => unsafe { kgpu_framework::syscalls::abort() },
+    }
+}
+
+/// Returns the rent-exempt minimum balance of an account with `space` data bytes.
+///
+/// Fails with `UnsupportedRent` when the Rent sysvar cannot be read or has an invalid exemption
+/// threshold, and with `Overflow` when the balance exceeds a u64.
+pub fn rent_exempt_minimum(space: usize) -> Result<u64, TokenError> {
+    let rent = Rent::get().map_err(|_| TokenError::UnsupportedRent)?;
+    rent.minimum_balance(space).map_err(|error| {
+        if error == ProgramError::ArithmeticOverflow {
+            TokenError::Overflow
+        } else {
+            TokenError::UnsupportedRent
+        }
+    })
+}
+
+/// Creates `new.account`, signed by `signer` (the account's seeds), rent exempt for
+/// `funded_space` bytes, which is larger than `new.space` for an account that grows later in
+/// the same instruction.
+///
+/// The framework tops up, allocates and assigns an address that someone funded before, so
+/// pre-funding cannot block a deposit id, KYC record or redemption. The caller has checked that
+/// the account is an empty System account.
+pub fn create_account(new: &CreateProgramAccount, funded_space: usize, signer: Signer) -> ProgramResult {
+    let lamports = rent_exempt_minimum(funded_space)?;
+    new.invoke_signed_with_lamports(lamports, &[signer])
+        .map_err(TokenError::cpi_failed)
+}
+
+/// The accounts of a burn by the config PDA as permanent delegate.
+pub struct BurnAsDelegate<'a> {
+    /// K-GPU token account to burn from.
+    pub source: &'a AccountInfo,
+    pub mint: &'a AccountInfo,
+    /// Config PDA: permanent delegate and freeze authority of the mint.
+    pub config: &'a AccountInfo,
+    /// Whether `source` is frozen now.
+    pub frozen: bool,
+    pub token_program: &'a AccountInfo,
+}
+
+/// Burns `amount` from `burn.source` signed by the config PDA (`signer`), thawing a frozen
+/// account before the burn and freezing it again after, because Token-2022 rejects a burn from a
+/// frozen account even by the permanent delegate.
+pub fn burn_as_delegate(burn: &BurnAsDelegate, amount: u64, signer: Signer) -> ProgramResult {
+    let set_frozen = |freeze: bool| {
+        SetFrozen {
+            account: burn.source,
+            mint: burn.mint,
+            freeze_authority: burn.config,
+            freeze,
+            token_program: burn.token_program,
+        }
+        .invoke_signed(&[signer])
+        .map_err(TokenError::cpi_failed)
+    };
+    if burn.frozen {
+        set_frozen(false)?;
+    }
+    Burn {
+        account: burn.source,
+        mint: burn.mint,
+        authority: burn.config,
+        amount,
+        decimals: Some(DECIMALS),
+        token_program: burn.token_program,
+    }
+    .invoke_signed(&[signer])
+    .map_err(TokenError::cpi_failed)?;
+    if burn.frozen {
+        set_frozen(true)?;
+    }
+    Ok(())
 }
 
 /// A validated oracle set: 1 to 10 distinct keys and a threshold m with 1 <= m <= n.
@@ -60,7 +150,7 @@ impl OracleSet {
             keys[i] = reader.pubkey()?;
             let mut j = 0;
             while j < i {
-                if keys_equal(&keys[i], &keys[j]) {
+                if pubkey_eq(&keys[i], &keys[j]) {
                     return Err(TokenError::InvalidOracleSet);
                 }
                 j += 1;

@@ -18,23 +18,26 @@
 //! - `8..16` amount: u64 KRW, greater than 0
 //! - `16..48` bank_reference_hash: [u8; 32], sha256 of the holder's bank account reference
 
+use kgpu_framework::cpi::system::CreateProgramAccount;
+use kgpu_framework::cpi::Signer;
+use kgpu_framework::pda::find_program_address;
+use kgpu_framework::pubkey::{pubkey_eq, Pubkey, SYSTEM_PROGRAM_ID};
+use kgpu_framework::{seeds, AccountInfo};
+
+use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, REDEMPTION_REQUESTED};
-use crate::instructions::config_signer;
+use crate::instructions::{burn_as_delegate, clock, config_signer, create_account, BurnAsDelegate};
 use crate::state::{
     AccountType, Config, Redemption, REDEMPTION_REQUESTED as STATUS_REQUESTED, REDEMPTION_SEED,
-};
-use crate::support::{
-    clock, create_account, find_program_address, keys_equal, AccountView, NewAccount,
-    ProgramResult, Pubkey, Seed, Signer, SYSTEM_PROGRAM_ID,
 };
 use crate::token2022::{self, load_token_account};
 
 /// sha256("global:redeem")[..8]
 pub const DISCRIMINATOR: [u8; 8] = [184, 12, 86, 149, 70, 196, 97, 225];
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, mint, source, holder, redemption_account, token_program, system_program, ..] =
         accounts
     else {
@@ -64,15 +67,15 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     holder.require_writable()?;
     source.require_writable()?;
     let token_account = load_token_account(source, &config.mint)?;
-    if !keys_equal(&token_account.owner, holder.key()) {
+    if !pubkey_eq(token_account.owner, holder.key()) {
         return Err(TokenError::InvalidTokenAccount);
     }
 
     // Validate the request address: canonical PDA, not yet created.
     redemption_account.require_writable()?;
     let nonce_seed = nonce.to_le_bytes();
-    let (address, bump) =
-        find_program_address(&[REDEMPTION_SEED, holder.key(), &nonce_seed], program_id)?;
+    let (address, bump) = find_program_address(&[REDEMPTION_SEED, holder.key(), &nonce_seed], program_id)
+        .map_err(|_| TokenError::InvalidSeeds)?;
     redemption_account.require_address(&address)?;
     if !redemption_account.is_empty_system_account() {
         return Err(TokenError::AlreadyInitialized);
@@ -80,32 +83,31 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
 
     // Burn as permanent delegate, around a thaw if the account is frozen.
     config_signer!(config, signer);
-    if token_account.frozen {
-        token2022::set_frozen(source, mint, config_account, false, &signer)?;
-    }
-    token2022::burn(source, mint, config_account, amount, &signer)?;
-    if token_account.frozen {
-        token2022::set_frozen(source, mint, config_account, true, &signer)?;
-    }
+    burn_as_delegate(
+        &BurnAsDelegate {
+            source,
+            mint,
+            config: config_account,
+            frozen: token_account.frozen,
+            token_program,
+        },
+        amount,
+        signer,
+    )?;
     Config::add_to(&mut config.total_burned, amount)?;
 
     // Open the request.
     let bump_seed = [bump];
-    let seeds = [
-        Seed::new(REDEMPTION_SEED),
-        Seed::new(holder.key()),
-        Seed::new(&nonce_seed),
-        Seed::new(&bump_seed),
-    ];
+    let redemption_seeds = seeds!(REDEMPTION_SEED, holder.key(), nonce_seed, bump_seed);
     create_account(
-        &NewAccount {
+        &CreateProgramAccount {
             payer: holder,
             account: redemption_account,
-            space: Redemption::LEN,
-            funded_space: Redemption::LEN,
+            space: Redemption::LEN as u64,
             owner: program_id,
         },
-        &Signer::new(&seeds),
+        Redemption::LEN,
+        Signer::from(&redemption_seeds),
     )?;
     // SAFETY: just created with Redemption::LEN zeroed bytes; no other view exists.
     let request = unsafe { Redemption::init(redemption_account)? };

@@ -14,18 +14,20 @@
 //! - `0..8` amount: u64, greater than 0 and at most the balance
 //! - `8..40` reason_hash: [u8; 32]
 
+use kgpu_framework::{AccountInfo, Pubkey};
+
+use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, SEIZED};
-use crate::instructions::{config_signer, require_authority};
+use crate::instructions::{burn_as_delegate, config_signer, require_authority, BurnAsDelegate};
 use crate::state::{AccountType, Config};
-use crate::support::{AccountView, ProgramResult, Pubkey};
 use crate::token2022::{self, load_token_account};
 
 /// sha256("global:seize")[..8]
 pub const DISCRIMINATOR: [u8; 8] = [129, 159, 143, 31, 161, 224, 241, 84];
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, admin, source, mint, token_program, ..] = accounts else {
         return Err(TokenError::NotEnoughAccounts);
     };
@@ -51,18 +53,22 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
 
     // Burn, around a thaw if the account is frozen.
     config_signer!(config, signer);
-    if token_account.frozen {
-        token2022::set_frozen(source, mint, config_account, false, &signer)?;
-    }
-    token2022::burn(source, mint, config_account, amount, &signer)?;
-    if token_account.frozen {
-        token2022::set_frozen(source, mint, config_account, true, &signer)?;
-    }
+    burn_as_delegate(
+        &BurnAsDelegate {
+            source,
+            mint,
+            config: config_account,
+            frozen: token_account.frozen,
+            token_program,
+        },
+        amount,
+        signer,
+    )?;
     Config::add_to(&mut config.total_burned, amount)?;
 
     Event::new(SEIZED)
         .bytes(source.key())
-        .bytes(&token_account.owner)
+        .bytes(token_account.owner)
         .u64(amount)
         .bytes(&reason_hash)
         .emit();

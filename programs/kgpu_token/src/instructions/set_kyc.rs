@@ -21,15 +21,19 @@
 //! - `35..43` expires_at: i64 unix seconds
 //! - `43` revoked: bool
 
+use kgpu_framework::cpi::system::CreateProgramAccount;
+use kgpu_framework::cpi::token2022::SetFrozen;
+use kgpu_framework::cpi::Signer;
+use kgpu_framework::pda::find_program_address;
+use kgpu_framework::pubkey::{pubkey_eq, Pubkey, SYSTEM_PROGRAM_ID};
+use kgpu_framework::{seeds, AccountInfo};
+
+use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, KYC_UPDATED};
-use crate::instructions::{config_signer, require_authority};
+use crate::instructions::{clock, config_signer, create_account, require_authority};
 use crate::state::{AccountType, Config, KycRecord, KYC_SEED};
-use crate::support::{
-    clock, create_account, find_program_address, keys_equal, AccountView, NewAccount,
-    ProgramResult, Pubkey, Seed, Signer, SYSTEM_PROGRAM_ID,
-};
 use crate::token2022::{self, load_token_account};
 
 /// sha256("global:set_kyc")[..8]
@@ -38,7 +42,7 @@ pub const DISCRIMINATOR: [u8; 8] = [143, 253, 67, 18, 64, 198, 83, 190];
 /// Accounts before the optional token accounts.
 const FIXED_ACCOUNTS: usize = 7;
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, authority, payer, record_account, mint, token_program, system_program, ..] =
         accounts
     else {
@@ -73,12 +77,13 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     if new_record {
         payer.require_signer()?;
         payer.require_writable()?;
-        let (address, canonical_bump) = find_program_address(&[KYC_SEED, &wallet], program_id)?;
+        let (address, canonical_bump) =
+            find_program_address(&[KYC_SEED, &wallet], program_id).map_err(|_| TokenError::InvalidSeeds)?;
         record_account.require_address(&address)?;
         bump = canonical_bump;
     } else {
         let record = KycRecord::load(record_account, program_id)?;
-        if !keys_equal(&record.wallet, &wallet) {
+        if !pubkey_eq(&record.wallet, &wallet) {
             return Err(TokenError::InvalidAddress);
         }
     }
@@ -87,7 +92,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     for account in token_accounts {
         account.require_writable()?;
         let token_account = load_token_account(account, &config.mint)?;
-        if !keys_equal(&token_account.owner, &wallet) {
+        if !pubkey_eq(token_account.owner, &wallet) {
             return Err(TokenError::InvalidTokenAccount);
         }
     }
@@ -95,20 +100,16 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     // Create the record if new.
     if new_record {
         let bump_seed = [bump];
-        let seeds = [
-            Seed::new(KYC_SEED),
-            Seed::new(&wallet),
-            Seed::new(&bump_seed),
-        ];
+        let record_seeds = seeds!(KYC_SEED, wallet, bump_seed);
         create_account(
-            &NewAccount {
+            &CreateProgramAccount {
                 payer,
                 account: record_account,
-                space: KycRecord::LEN,
-                funded_space: KycRecord::LEN,
+                space: KycRecord::LEN as u64,
                 owner: program_id,
             },
-            &Signer::new(&seeds),
+            KycRecord::LEN,
+            Signer::from(&record_seeds),
         )?;
         // SAFETY: just created with KycRecord::LEN zeroed bytes; no other view exists.
         let record = unsafe { KycRecord::init(record_account)? };
@@ -130,7 +131,15 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     for account in token_accounts {
         let token_account = load_token_account(account, &config.mint)?;
         if token_account.frozen == allowed {
-            token2022::set_frozen(account, mint, config_account, !allowed, &signer)?;
+            SetFrozen {
+                account,
+                mint,
+                freeze_authority: config_account,
+                freeze: !allowed,
+                token_program,
+            }
+            .invoke_signed(&[signer])
+            .map_err(TokenError::cpi_failed)?;
         }
     }
 

@@ -17,23 +17,23 @@
 //! - `0..32` program_id: Pubkey, on the approved list
 //! - `32..` seeds: Vec<Vec<u8>>, 1 to 16 seeds of at most 32 bytes each, the bump last
 
+use kgpu_framework::cpi::token2022::SetFrozen;
+use kgpu_framework::pda::{create_program_address, MAX_SEEDS, MAX_SEED_LEN};
+use kgpu_framework::pubkey::{pubkey_eq, Pubkey};
+use kgpu_framework::AccountInfo;
+
+use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, PROGRAM_ACCOUNT_THAWED};
 use crate::instructions::{config_signer, require_authority};
 use crate::state::{AccountType, Config};
-use crate::support::{
-    create_program_address, keys_equal, AccountView, ProgramResult, Pubkey, Seed, MAX_SEEDS,
-};
 use crate::token2022::{self, load_token_account};
 
 /// sha256("global:thaw_program_account")[..8]
 pub const DISCRIMINATOR: [u8; 8] = [62, 9, 201, 13, 106, 212, 37, 66];
 
-/// Longest seed of a program derived address.
-const MAX_SEED_LEN: usize = 32;
-
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, admin, vault, mint, token_program, ..] = accounts else {
         return Err(TokenError::NotEnoughAccounts);
     };
@@ -45,11 +45,9 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     if seed_count == 0 {
         return Err(TokenError::InvalidSeeds);
     }
-    let mut seeds = [Seed::new(&[]); MAX_SEEDS];
-    let mut i = 0;
-    while i < seed_count {
-        seeds[i] = Seed::new(reader.string(MAX_SEED_LEN)?);
-        i += 1;
+    let mut seeds: [&[u8]; MAX_SEEDS] = [&[]; MAX_SEEDS];
+    for seed in seeds.iter_mut().take(seed_count) {
+        *seed = reader.string(MAX_SEED_LEN)?;
     }
     reader.finish()?;
 
@@ -65,20 +63,29 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     }
     vault.require_writable()?;
     let token_account = load_token_account(vault, &config.mint)?;
-    let derived = create_program_address(&seeds[..seed_count], &owner_program)?;
-    if !keys_equal(&derived, &token_account.owner) {
+    let derived =
+        create_program_address(&seeds[..seed_count], &owner_program).map_err(|_| TokenError::InvalidSeeds)?;
+    if !pubkey_eq(&derived, token_account.owner) {
         return Err(TokenError::InvalidSeeds);
     }
 
     // Thaw it.
     if token_account.frozen {
         config_signer!(config, signer);
-        token2022::set_frozen(vault, mint, config_account, false, &signer)?;
+        SetFrozen {
+            account: vault,
+            mint,
+            freeze_authority: config_account,
+            freeze: false,
+            token_program,
+        }
+        .invoke_signed(&[signer])
+        .map_err(TokenError::cpi_failed)?;
     }
 
     Event::new(PROGRAM_ACCOUNT_THAWED)
         .bytes(vault.key())
-        .bytes(&token_account.owner)
+        .bytes(token_account.owner)
         .bytes(&owner_program)
         .emit();
     Ok(())

@@ -11,17 +11,19 @@
 //! - `0..4` key count n (u32, 1 to 10), then `4..4+32n` distinct oracle keys
 //! - `4+32n` threshold m: u8, 1 <= m <= n
 
+use kgpu_framework::{AccountInfo, Pubkey};
+
+use crate::accounts::ProgramResult;
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, ORACLE_SET_UPDATED};
 use crate::instructions::{require_authority, OracleSet};
 use crate::state::{AccountType, Config};
-use crate::support::{AccountView, ProgramResult, Pubkey};
 
 /// sha256("global:update_oracle_set")[..8]
 pub const DISCRIMINATOR: [u8; 8] = [152, 84, 176, 202, 71, 133, 10, 222];
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, admin, ..] = accounts else {
         return Err(TokenError::NotEnoughAccounts);
     };

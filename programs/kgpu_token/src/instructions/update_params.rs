@@ -17,6 +17,9 @@
 //! - `11..` blocked_jurisdictions: Vec<[u8; 2]> (at most 16 upper-case ISO 3166-1 alpha-2 codes),
 //!   approved_programs: Vec<Pubkey> (at most 4)
 
+use kgpu_framework::{AccountInfo, Pubkey};
+
+use crate::accounts::ProgramResult;
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, PARAMS_UPDATED};
@@ -24,12 +27,11 @@ use crate::instructions::require_authority;
 use crate::state::{
     apply_haircut, AccountType, Config, BPS_DENOMINATOR, MAX_APPROVED_PROGRAMS, MAX_BLOCKED,
 };
-use crate::support::{AccountView, ProgramResult, Pubkey};
 
 /// sha256("global:update_params")[..8]
 pub const DISCRIMINATOR: [u8; 8] = [108, 178, 190, 95, 94, 203, 116, 20];
 
-pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, admin, ..] = accounts else {
         return Err(TokenError::NotEnoughAccounts);
     };
