@@ -2,6 +2,8 @@
 
 The names below are the public API. The submodules :mod:`kgpu.i18n`, :mod:`kgpu.config`,
 :mod:`kgpu.addresses`, :mod:`kgpu.errors`, :mod:`kgpu.tx` and :mod:`kgpu.reference` hold the rest.
+:mod:`kgpu.token` and :mod:`kgpu.market` drive the ``kgpu_token`` and ``kgpu_market`` programs,
+and :mod:`kgpu.quorum` encodes the oracle quorum messages.
 """
 
 from kgpu._transport import (
@@ -64,3 +66,7 @@ __all__ = [
     "send_transaction_sync",
     "set_language",
 ]
+
+# Importing kgpu.market registers the kgpu_market error codes, so every sender decodes them. It
+# needs the names above, so it comes last.
+from kgpu import market as market  # noqa: E402

@@ -7,9 +7,9 @@ account-memory rules of SIMD-0219, under which that read fails with `InvalidReal
 Token-2022 v10.0.0 and later zero the grown bytes first, so v11.0.0 works on the same runtime.
 
 No registry ships that program as a standalone file. The npm package `litesvm` 1.5.0 builds
-Token-2022 v11.0.0 into its native module and exposes it as an account, so `ensure_token_2022`
-installs the pinned package with npm (`programs/spl/package.json`), reads the program out
-with Node, checks its SHA-256 and caches it under `programs/target/spl/`.
+Token-2022 v11.0.0 into its native module and exposes it as an account. `ensure_token_2022`
+installs the pinned package with npm (`programs/spl/package.json`) and reads the program out
+with Node. It then checks the SHA-256 and caches the ELF under `programs/target/spl/`.
 
 Run `python -m kgpu_sbf.spl` to fetch it; `make programs` does so.
 """

@@ -8,7 +8,10 @@ import pytest
 
 import kgpu
 
-MODULES = ["kgpu", "kgpu.i18n", "kgpu.config", "kgpu.addresses", "kgpu.errors", "kgpu.tx", "kgpu.reference", "kgpu.cli"]
+MODULES = [
+    "kgpu", "kgpu.i18n", "kgpu.config", "kgpu.addresses", "kgpu.errors", "kgpu.tx", "kgpu.reference", "kgpu.cli",
+    "kgpu.quorum", "kgpu.token", "kgpu.market",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -23,7 +26,7 @@ def test_all_names_exist(name: str) -> None:
 
 def test_root_exports() -> None:
     public = {name for name in vars(kgpu) if not name.startswith("_")}
-    submodules = {"i18n", "config", "addresses", "errors", "tx", "reference", "cli"}
+    submodules = {"i18n", "config", "addresses", "errors", "tx", "reference", "cli", "quorum", "token", "market"}
 
     assert public - submodules == set(kgpu.__all__)
 
