@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kgpu._catalogue_token import TOKEN_PROGRAM_MESSAGES
+
 CATALOGUE: Mapping[str, Mapping[str, str]] = {
     # -- command help ------------------------------------------------------------------------
     "help.root": {
@@ -523,4 +525,6 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "ko": "명령어 {index}번의 소수 자릿수가 민트와 다릅니다. K-GPU의 소수 자릿수는 0입니다.",
         "en": "The decimals in instruction {index} differ from the mint's. K-GPU has 0 decimals.",
     },
+    # -- kgpu_token program errors --------------------------------------------------------------
+    **TOKEN_PROGRAM_MESSAGES,
 }

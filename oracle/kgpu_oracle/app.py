@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from solders.signature import Signature
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgpu_oracle import db
@@ -34,7 +35,14 @@ from kgpu_oracle.messages import decode_message, encode_message
 from kgpu_oracle.metrics import OracleMetrics
 from kgpu_oracle.outbox import crash_point, create_attestation, view_attestation
 from kgpu_oracle.reference import load_gpu_power_table
-from kgpu_oracle.reserve import choose_language, compute_reserve, render_reserve_page
+from kgpu_oracle.reserve import (
+    ChainReserveError,
+    ReserveFigures,
+    choose_language,
+    compute_reserve,
+    read_chain_reserve,
+    render_reserve_page,
+)
 from kgpu_oracle.schemas import (
     AttestationView,
     ChallengeAnswerRequest,
@@ -264,20 +272,38 @@ def create_app(
             session.execute(select(db.Attestation.id).limit(1))
         return {"status": "ok", "operator": str(config.operator.pubkey()), "threshold": config.threshold}
 
+    async def reserve_figures() -> ReserveFigures:
+        chain = None
+        if config.reads_reserve_from_chain:
+            try:
+                chain = await read_chain_reserve(config.rpc_url)
+            except ChainReserveError as error:
+                metrics.rpc_errors.labels("getTokenSupply").inc()
+                log_event(logging.ERROR, "reserve_read_failed", rpc_url=config.rpc_url, error=str(error))
+                raise HTTPException(503, str(error)) from error
+
+        def from_database() -> ReserveFigures:
+            with state.sessions() as session:
+                return compute_reserve(session, state.now(), chain)
+
+        return await run_in_threadpool(from_database)
+
     @app.get("/v1/reserve")
-    def get_reserve() -> dict[str, Any]:
-        """Return supply, collateral value, capacity, their ratio, report age and history."""
-        with state.sessions() as session:
-            return compute_reserve(session, state.now()).as_dict()
+    async def get_reserve() -> dict[str, Any]:
+        """Return supply, collateral value, capacity, their ratio, attestation age and history.
+
+        With `reserve_from_chain` (by default when `submit_transactions` is on), supply and the
+        attestation are read from `rpc_url`, and a failed read returns 503.
+        """
+        return (await reserve_figures()).as_dict()
 
     @app.get("/reserve", response_class=HTMLResponse)
-    def get_reserve_page(
+    async def get_reserve_page(
         lang: str | None = Query(None, pattern="^(ko|en)$"),
         accept_language: str | None = Header(None),
     ) -> HTMLResponse:
         """Render the reserve figures in Korean or English with a capacity/supply chart."""
-        with state.sessions() as session:
-            figures = compute_reserve(session, state.now())
+        figures = await reserve_figures()
         return HTMLResponse(render_reserve_page(figures, choose_language(lang, accept_language)))
 
     @app.get("/metrics")

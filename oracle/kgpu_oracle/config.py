@@ -43,6 +43,7 @@ class OracleConfig:
     database_url: str = "sqlite:///kgpu-oracle.db"
     rpc_url: str = "http://127.0.0.1:8899"
     submit_transactions: bool = False
+    reserve_from_chain: bool | None = None
     listen_host: str = "127.0.0.1"
     listen_port: int = 8700
     gpu_power_table: Path | None = None
@@ -66,6 +67,11 @@ class OracleConfig:
             raise ConfigError(f"threshold must be 1..{len(oracle_set)} (this operator plus peers), got {self.threshold}")
         if len(self.deployment_id) != 32:
             raise ConfigError("deployment_id must be 32 bytes as 64 hex characters")
+
+    @property
+    def reads_reserve_from_chain(self) -> bool:
+        """Whether `/v1/reserve` reads `rpc_url`: `reserve_from_chain`, else `submit_transactions`."""
+        return self.submit_transactions if self.reserve_from_chain is None else self.reserve_from_chain
 
     @property
     def oracle_set(self) -> frozenset[Pubkey]:
@@ -127,6 +133,7 @@ def load_config(path: Path) -> OracleConfig:
         "database_url": str,
         "rpc_url": str,
         "submit_transactions": bool,
+        "reserve_from_chain": bool,
         "listen_host": str,
         "listen_port": int,
         "max_report_age_days": int,

@@ -29,13 +29,33 @@ from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import Transaction
+from spl.token.instructions import create_idempotent_associated_token_account
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from kgpu.addresses import TOKEN_2022_PROGRAM_ID
+from kgpu.errors import decode_transaction_error
+from kgpu.token import (
+    INSTRUCTIONS_SYSVAR_ID,
+    attest_collateral_instruction,
+    confirm_redemption_instruction,
+    mint_address,
+    mint_deposit_instruction,
+)
 
 from kgpu_oracle import db
 from kgpu_oracle.intake import Accepted
 from kgpu_oracle.logs import log_event
-from kgpu_oracle.messages import Kind, Payload, build_ed25519_instruction, decode_message, encode_message
+from kgpu_oracle.messages import (
+    AttestCollateral,
+    ConfirmRedemption,
+    Kind,
+    MintDeposit,
+    Payload,
+    build_ed25519_instruction,
+    decode_message,
+    encode_message,
+)
 from kgpu_oracle.schemas import AttestationView
 from kgpu_oracle.state import OracleState
 
@@ -46,6 +66,7 @@ __all__ = [
     "build_transaction",
     "crash_point",
     "create_attestation",
+    "describe_transaction_error",
     "record_state",
     "retry_delay",
     "view_attestation",
@@ -61,7 +82,6 @@ CRASH_POINTS = (
     "after_sent_commit",
     "before_confirm_commit",
 )
-INSTRUCTIONS_SYSVAR = Pubkey.from_string("Sysvar1nstructions1111111111111111111111111")
 MAX_RETRY_DELAY_SECONDS = 300
 
 
@@ -145,10 +165,7 @@ def view_attestation(state: OracleState, session: Session, attestation: db.Attes
     )
 
 
-_INSTRUCTION_NAMES = {
-    Kind.ATTEST_COLLATERAL: "attest_collateral",
-    Kind.MINT_DEPOSIT: "mint_deposit",
-    Kind.CONFIRM_REDEMPTION: "confirm_redemption",
+_MARKET_INSTRUCTION_NAMES = {
     Kind.SETTLE_RECEIPT: "settle_receipt",
     Kind.SLASH: "slash",
 }
@@ -157,16 +174,25 @@ _INSTRUCTION_NAMES = {
 def build_program_instruction(payload: Payload, payer: Pubkey) -> Instruction:
     """Build the `kgpu_token` or `kgpu_market` instruction that consumes the quorum signatures.
 
-    NOTE: the programs' account lists and instruction encoding are not fixed yet. This builds an
-    Anchor-style instruction (8-byte discriminator sha256("global:<name>")[:8], then the payload
-    bytes) with only the payer and the instructions sysvar as accounts. Replace it when the
-    programs publish their interfaces.
+    Kinds 1 to 3 use the `kgpu.token` builders, so the instruction is the one the deployed
+    `kgpu_token` program decodes. `payer` pays the rent of a new deposit record (kind 2). The
+    beneficiary's K-GPU token account is the destination of a mint.
+
+    NOTE: the `kgpu_market` account lists are not published yet. Kinds 16 and 17 build an
+    Anchor-style instruction (sha256("global:<name>")[:8], then the payload bytes) with only the
+    payer and the instructions sysvar as accounts, which the market program will reject.
     """
-    name = _INSTRUCTION_NAMES[payload.KIND]
+    if isinstance(payload, AttestCollateral):
+        return attest_collateral_instruction(payload)
+    if isinstance(payload, MintDeposit):
+        return mint_deposit_instruction(payload, payer=payer)
+    if isinstance(payload, ConfirmRedemption):
+        return confirm_redemption_instruction(payload)
+    name = _MARKET_INSTRUCTION_NAMES[payload.KIND]
     discriminator = hashlib.sha256(f"global:{name}".encode()).digest()[:8]
     accounts = [
         AccountMeta(payer, is_signer=True, is_writable=True),
-        AccountMeta(INSTRUCTIONS_SYSVAR, is_signer=False, is_writable=False),
+        AccountMeta(INSTRUCTIONS_SYSVAR_ID, is_signer=False, is_writable=False),
     ]
     return Instruction(payload.PROGRAM_ID, discriminator + payload.encode(), accounts)
 
@@ -177,9 +203,21 @@ def build_transaction(
     payer: Keypair,
     blockhash: Hash,
 ) -> Transaction:
-    """Build and sign the transaction: one Ed25519 precompile instruction, then the program's."""
+    """Build and sign the transaction: the Ed25519 precompile instruction, then the program's.
+
+    A mint (kind 2) first creates the beneficiary's K-GPU token account when it does not exist
+    (idempotent), so a deposit needs only the beneficiary's KYC record. The new account starts
+    frozen, and `mint_deposit` thaws it after its KYC check.
+    """
     _, payload = decode_message(message)
-    instructions = [
+    instructions = []
+    if isinstance(payload, MintDeposit):
+        instructions.append(
+            create_idempotent_associated_token_account(
+                payer.pubkey(), payload.beneficiary, mint_address(), TOKEN_2022_PROGRAM_ID
+            )
+        )
+    instructions += [
         build_ed25519_instruction(message, signatures),
         build_program_instruction(payload, payer.pubkey()),
     ]
@@ -203,6 +241,20 @@ def describe(error: BaseException) -> str:
     """Return a one-line description of `error` for logs and `last_error`."""
     text = str(error) or type(error).__name__
     return f"{type(error).__name__}: {text}"[:500]
+
+
+def describe_transaction_error(error: Any, transaction_bytes: bytes | None) -> str:
+    """Name a landed transaction's error with the SDK's class and English message.
+
+    The program ids in `transaction_bytes` (the stored transaction) identify the program that
+    returned a custom error code. Without them the code is reported as an unknown program's.
+    """
+    program_ids: list[Pubkey] = []
+    if transaction_bytes:
+        message = Transaction.from_bytes(transaction_bytes).message
+        program_ids = [message.account_keys[instruction.program_id_index] for instruction in message.instructions]
+    decoded = decode_transaction_error(error, program_ids=program_ids)
+    return f"{type(decoded).__name__}: {decoded.message('en')}"[:500]
 
 
 def log_fields(attestation: db.Attestation) -> dict[str, Any]:

@@ -4,23 +4,88 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Confirmed
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kgpu import token
+from kgpu.addresses import KGPU_TOKEN_PROGRAM_ID
 from kgpu_oracle import db
 
-__all__ = ["ReserveFigures", "choose_language", "compute_reserve", "render_reserve_page"]
+__all__ = [
+    "ChainReserve",
+    "ChainReserveError",
+    "ReserveFigures",
+    "choose_language",
+    "compute_reserve",
+    "read_chain_reserve",
+    "render_reserve_page",
+]
 
 # Deposits count toward supply once the quorum has signed their mint.
 _MINTED_STATES = ("signatures_gathered", "sent", "confirmed")
 MAX_HISTORY_POINTS = 500
 
 
+class ChainReserveError(RuntimeError):
+    """Raised when the supply or the token config cannot be read from the cluster."""
+
+
+@dataclass(frozen=True)
+class ChainReserve:
+    """Reserve figures read from the cluster: the mint's supply and the token config's attestation."""
+
+    supply: int
+    """`getTokenSupply` of the K-GPU mint, KRW."""
+    collateral_value: int
+    """Collateral value of the latest attestation, KRW after the oracle's maturity haircuts."""
+    capacity: int
+    """The config's capacity: `collateral_value` after the program's `haircut_bps`, KRW."""
+    valuation_time: int | None
+    """Unix seconds of the latest attestation, None before the first one."""
+
+
+async def read_chain_reserve(rpc_url: str, *, timeout: float = 5.0) -> ChainReserve:
+    """Read the K-GPU supply (`getTokenSupply`) and the token config (`getAccountInfo`) at `confirmed`.
+
+    Args:
+        rpc_url: Solana JSON-RPC endpoint.
+        timeout: Seconds per request.
+
+    Raises:
+        ChainReserveError: a request failed, or the token program is not initialized there.
+    """
+    client = AsyncClient(rpc_url, commitment=Confirmed, timeout=timeout)
+    try:
+        config_account = (await client.get_account_info(token.config_address())).value
+        if config_account is None or config_account.owner != KGPU_TOKEN_PROGRAM_ID:
+            raise ChainReserveError(
+                f"the kgpu_token config {token.config_address()} does not exist at {rpc_url}: "
+                "initialize the program there or point rpc_url at the cluster where it runs"
+            )
+        config = token.Config.from_bytes(bytes(config_account.data))
+        supply = int((await client.get_token_supply(token.mint_address())).value.amount)
+    except ChainReserveError:
+        raise
+    except Exception as error:  # solana-py raises several transport and JSON-RPC error types
+        raise ChainReserveError(f"reading the reserve from {rpc_url} failed: {error}; check that the node is reachable") from error
+    finally:
+        await client.close()
+    return ChainReserve(
+        supply=supply,
+        collateral_value=config.collateral_value,
+        capacity=config.capacity,
+        valuation_time=config.valuation_time if config.attestation_sequence else None,
+    )
+
+
 @dataclass(frozen=True)
 class ReserveFigures:
-    """Supply against collateral as this oracle has recorded them, amounts in KRW."""
+    """Supply against collateral, amounts in KRW, from the chain or as this oracle recorded them."""
 
     supply: int
     collateral_value: int
@@ -29,9 +94,12 @@ class ReserveFigures:
     valuation_date: str | None
     attestation_age_seconds: int | None
     history: list[dict[str, Any]]
+    source: str = "database"
+    """`chain` when supply and attestation were read from the cluster, else `database`."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "source": self.source,
             "supply": self.supply,
             "collateral_value": self.collateral_value,
             "capacity": self.capacity,
@@ -42,12 +110,16 @@ class ReserveFigures:
         }
 
 
-def compute_reserve(session: Session, now: int) -> ReserveFigures:
-    """Compute the reserve figures from the database.
+def compute_reserve(session: Session, now: int, chain: ChainReserve | None = None) -> ReserveFigures:
+    """Compute the reserve figures, from `chain` when given, and the history from the database.
 
-    NOTE: supply is the sum of deposits whose mint the quorum signed, as recorded by this oracle.
-    Redemptions are not tracked yet. Read the mint's on-chain supply once the token program is
-    deployed.
+    With `chain`, supply, collateral value, capacity, valuation date and attestation age (now
+    minus the attested valuation time) are the cluster's. Without it they are this oracle's
+    records: supply is the sum of deposits whose mint the quorum signed and the age counts from
+    the report's receipt.
+
+    NOTE: the database history counts signed mints only, because this oracle does not track
+    redemptions, so its supply line is above the chain's once holders redeem.
     """
     deposits = session.execute(
         select(db.Deposit.amount, db.Attestation.updated_at)
@@ -69,6 +141,19 @@ def compute_reserve(session: Session, now: int) -> ReserveFigures:
             capacity = amount
         history.append({"at": at, "supply": supply, "capacity": capacity})
     history = history[-MAX_HISTORY_POINTS:]
+
+    if chain is not None:
+        valuation = chain.valuation_time
+        return ReserveFigures(
+            supply=chain.supply,
+            collateral_value=chain.collateral_value,
+            capacity=chain.capacity,
+            ratio=round(chain.capacity / chain.supply, 6) if chain.supply else None,
+            valuation_date=datetime.fromtimestamp(valuation, timezone.utc).date().isoformat() if valuation is not None else None,
+            attestation_age_seconds=now - valuation if valuation is not None else None,
+            history=history,
+            source="chain",
+        )
 
     latest = reports[-1] if reports else None
     return ReserveFigures(
@@ -94,6 +179,7 @@ _TEXT = {
         "chart": "Capacity and supply over time (KRW)",
         "none": "no data yet",
         "note": "Figures as recorded by this oracle instance.",
+        "note_chain": "Supply and collateral as the cluster reports them; the chart shows this oracle's records.",
         "seconds": "s",
     },
     "ko": {
@@ -107,6 +193,7 @@ _TEXT = {
         "chart": "시간에 따른 발행 한도와 발행량 (원)",
         "none": "아직 데이터가 없습니다",
         "note": "이 오라클 인스턴스가 기록한 수치입니다.",
+        "note_chain": "발행량과 담보는 클러스터가 보고한 수치이고, 그래프는 이 오라클의 기록입니다.",
         "seconds": "초",
     },
 }
@@ -182,11 +269,12 @@ def render_reserve_page(figures: ReserveFigures, language: str) -> str:
     ]
     table = "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
     chart = _chart_svg(figures.history, text["chart"], text["none"])
+    note = text["note_chain"] if figures.source == "chain" else text["note"]
     return (
         f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8">'
         f"<title>{html.escape(text['title'])}</title>"
         "<style>body{font-family:sans-serif;margin:2em}th{text-align:left;padding-right:1em}</style>"
         f"</head><body><h1>{html.escape(text['title'])}</h1><table id=\"figures\">{table}</table>"
-        f"<h2>{html.escape(text['chart'])}</h2>{chart}<p>{html.escape(text['note'])}</p>"
+        f"<h2>{html.escape(text['chart'])}</h2>{chart}<p>{html.escape(note)}</p>"
         '<p><a href="?lang=ko">한국어</a> · <a href="?lang=en">English</a></p></body></html>'
     )

@@ -28,6 +28,7 @@ from kgpu_oracle.outbox import (
     build_transaction,
     crash_point,
     describe,
+    describe_transaction_error,
     log_fields,
     parse_signature,
     record_state,
@@ -264,9 +265,10 @@ class OutboxWorker:
         with self.state.sessions() as session:
             attestation = session.get(db.Attestation, attestation_id)
             if status.err is not None:
-                attestation.last_error = str(status.err)
-                record_state(session, attestation, "failed", self.state.now(), str(status.err))
-                log_event(logging.ERROR, "transaction_failed", **log_fields(attestation), tx=attestation.tx_signature, error=status.err)
+                error = describe_transaction_error(status.err, attestation.tx_bytes)
+                attestation.last_error = error
+                record_state(session, attestation, "failed", self.state.now(), error)
+                log_event(logging.ERROR, "transaction_failed", **log_fields(attestation), tx=attestation.tx_signature, error=error)
             elif status.confirmation_status in _CONFIRMED:
                 crash_point("before_confirm_commit")
                 record_state(session, attestation, "confirmed", self.state.now(), attestation.tx_signature)

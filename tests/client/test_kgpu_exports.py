@@ -26,7 +26,7 @@ def test_all_names_exist(name: str) -> None:
 
 def test_root_exports() -> None:
     public = {name for name in vars(kgpu) if not name.startswith("_")}
-    submodules = {"i18n", "config", "addresses", "errors", "tx", "reference", "cli", "quorum", "token", "market"}
+    submodules = {"i18n", "config", "addresses", "errors", "tx", "reference", "cli", "quorum", "token", "market", "provider"}
 
     assert public - submodules == set(kgpu.__all__)
 

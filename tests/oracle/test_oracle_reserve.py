@@ -127,3 +127,22 @@ def test_reserve_page_in_chromium(sqlite_url: str) -> None:
     assert "K-GPU 준비금 현황" in dom
     assert "29,485,265,000원" in dom
     assert 'class="series-capacity"' in dom
+
+
+def test_reserve_source_is_database(client: TestClient) -> None:
+    assert client.get("/v1/reserve").json()["source"] == "database"
+
+
+def test_reserve_from_unreachable_chain_returns_503(sqlite_url: str) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    config = make_config(sqlite_url, rpc_url=f"http://127.0.0.1:{closed_port}", reserve_from_chain=True)
+
+    with TestClient(create_app(config, clock=Clock(), run_worker=False)) as test_client:
+        response = test_client.get("/v1/reserve")
+        page = test_client.get("/reserve?lang=en")
+
+    assert response.status_code == 503
+    assert "check that the node is reachable" in response.json()["detail"]
+    assert page.status_code == 503

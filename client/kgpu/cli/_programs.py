@@ -8,6 +8,7 @@ cluster and then reports that this ``kgpu`` version cannot drive them yet.
 # inside functions, and string annotations could not see the local option types there.
 
 import asyncio
+import sys
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -22,6 +23,7 @@ from kgpu.cli._output import Output, Settings, run_command
 from kgpu.cli._wallet import parse_pubkey
 from kgpu.errors import CommandNotImplementedError
 from kgpu.i18n import Language, message
+from kgpu.provider import _catalogue as _provider_catalogue  # noqa: F401  (adds the provider option texts)
 
 TOKEN = "kgpu_token"
 MARKET = "kgpu_market"
@@ -187,11 +189,44 @@ def register(app: typer.Typer, lang: Language) -> None:
     @provider_app.command("serve", help=t("help.provider_serve"))
     def provider_serve(
         ctx: typer.Context,
-        node_keypair: NodeKeypair,
-        oracle_url: OracleUrl = oracle_default,
-        poll_interval: Annotated[float, typer.Option("--poll-interval", min=0.1, help=t("opt.poll_interval"))] = 2.0,
+        config: Annotated[Path, typer.Option("--config", help=t("opt.node_config"), show_default=False)],
+        node_keypair: Annotated[
+            Optional[Path], typer.Option("--node-keypair", help=t("opt.node_keypair"), show_default=False)
+        ] = None,
+        oracle_url: Annotated[
+            Optional[list[str]], typer.Option("--oracle-url", help=t("opt.oracle_url"), show_default=False)
+        ] = None,
+        poll_interval: Annotated[
+            Optional[float], typer.Option("--poll-interval", min=0.1, help=t("opt.poll_interval"), show_default=False)
+        ] = None,
+        once: Annotated[bool, typer.Option("--once", help=t("opt.once"))] = False,
+        prover: Annotated[str, typer.Option("--prover", help=t("opt.prover"))] = "auto",
     ) -> None:
-        pending(ctx, "provider serve", [MARKET])
+        def body(settings: Settings, out: Output) -> None:
+            from kgpu.provider import configure_logging, serve, summarize  # noqa: PLC0415
+
+            interactive = not settings.json_output and sys.stderr.isatty()
+            configure_logging("INFO", interactive)
+            outcomes = serve(
+                config,
+                once=once,
+                prover=prover,
+                interactive=interactive,
+                node_keypair=node_keypair,
+                oracle_urls=tuple(oracle_url) if oracle_url else None,
+                poll_interval_seconds=poll_interval,
+            )
+            summary = summarize(outcomes)
+            out.result(
+                summary,
+                lambda console: console.print(
+                    settings.text("provider.summary", jobs=summary["jobs"], accepted=summary["accepted"], failed=summary["failed"])
+                ),
+            )
+            if summary["failed"]:
+                raise typer.Exit(code=1)
+
+        run_command(ctx, body)
 
     # -- reserve ---------------------------------------------------------------------------
     @app.command("reserve", help=t("help.reserve"))
