@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import logging
 import os
 import shutil
@@ -12,6 +13,8 @@ import signal
 import sys
 import time
 from pathlib import Path
+
+from solders.keypair import Keypair
 
 log = logging.getLogger("kgpu_localnet")
 
@@ -93,7 +96,8 @@ async def run_litesvm(args: argparse.Namespace) -> int:
     log.info("JSON-RPC URL: %s", rpc_url)
     log.info("WebSocket URL: %s", ws_url)
     log.info("ledger: %s (slot %d)", cluster.ledger.path, cluster.slot)
-    log.info("faucet: %s", cluster.faucet.pubkey())
+    faucet_path = write_faucet_keypair(cluster.faucet, args.ledger)
+    log.info("faucet: %s (keypair %s, upgrade authority of the K-GPU programs)", cluster.faucet.pubkey(), faucet_path)
     for name, program_id in programs.items():
         log.info("program %s: %s", name, program_id)
     log.info("ready in %.2f s", time.perf_counter() - started)
@@ -142,6 +146,20 @@ def run_test_validator(args: argparse.Namespace) -> int:
         command += ["--account", address, path]
     os.execv(binary, command)
     return 0
+
+
+def write_faucet_keypair(faucet: Keypair, ledger_dir: Path) -> Path:
+    """Write the faucet as `<ledger>/faucet-keypair.json`, where solana-test-validator keeps its own.
+
+    The faucet pays for and is the upgrade authority of the programs deployed at startup, so a
+    client needs it to call instructions reserved for the upgrade authority, such as
+    `kgpu_token::initialize`. The file is readable by its owner only.
+    """
+    path = ledger_dir / "faucet-keypair.json"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        json.dump(list(bytes(faucet)), file)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:

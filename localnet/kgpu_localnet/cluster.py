@@ -555,14 +555,25 @@ class Cluster:
         if self.listener is not None:
             self.listener.on_account_written(self.slot, pubkey)
 
-    def mark_written(self, pubkeys: list[Pubkey]) -> None:
-        """Persist accounts changed directly on the SVM (program deploys) with the open slot."""
+    def mark_written(self, pubkeys: list[Pubkey], prior_accounts: dict[Pubkey, Account | None] | None = None) -> None:
+        """Persist accounts changed directly on the SVM (program deploys) with the open slot.
+
+        `prior_accounts` holds each account as the caller read it before the change, so reads at
+        an older commitment still see it; an account missing from it is treated as new.
+        """
+        prior_accounts = prior_accounts or {}
+        saved = []
         for pubkey in pubkeys:
-            # The deploy already happened, so no earlier state is known: treat it as new.
             if pubkey not in self.open.written:
-                self._prior_states.setdefault(pubkey, deque()).append((self.open.slot, None))
+                self._prior_states.setdefault(pubkey, deque()).append((self.open.slot, prior_accounts.get(pubkey)))
+                saved.append(pubkey)
             self.open.written[pubkey] = None
             self._lamports.pop(pubkey, None)
+        if saved:
+            if self._prior_state_slots and self._prior_state_slots[-1][0] == self.open.slot:
+                self._prior_state_slots[-1][1].extend(saved)
+            else:
+                self._prior_state_slots.append((self.open.slot, saved))
 
     # ------------------------------------------------------------------ state at a commitment
 

@@ -60,12 +60,14 @@ def deploy_kgpu_programs(cluster: Cluster, programs_dir: Path) -> dict[str, Pubk
             # NOTE: a rebuilt .so is not redeployed into an existing ledger; start with --reset.
             deployed[name] = program_id
             continue
+        touched = [program_id, find_programdata_address(program_id), cluster.faucet.pubkey()]
+        prior_accounts = {pubkey: cluster.svm.get_account(pubkey) for pubkey in touched}
         try:
             deploy_upgradeable(cluster.svm, cluster.faucet, program_keypair, elf_path.read_bytes())
         except DeployError as error:
             log.error("deploy of %s from %s failed: %s", name, elf_path, error)
             continue
-        cluster.mark_written([program_id, find_programdata_address(program_id), cluster.faucet.pubkey()])
+        cluster.mark_written(touched, prior_accounts)
         deployed[name] = program_id
     return deployed
 

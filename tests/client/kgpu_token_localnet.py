@@ -1,21 +1,22 @@
 """A kgpu-localnet with kgpu_token initialized, for the SDK and oracle tests against a real server.
 
 kgpu-localnet deploys the programs with its faucet as upgrade authority, and `initialize` must be
-signed by that authority. NOTE: kgpu-localnet has no RPC method or option that hands out the
-faucet keypair, so `faucet_keypair` reads it from the `meta` table of the ledger database.
+signed by that authority. The server writes the faucet to `<ledger>/faucet-keypair.json`, as
+solana-test-validator does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
 
 from kgpu.addresses import KGPU_TOKEN_PROGRAM_ID
+from kgpu.config import load_keypair
 from kgpu.token import TokenClient
 from kgpu.tx import TransactionSender
 from kgpu_client_testkit import LAMPORTS_PER_SOL, LocalnetProcess
@@ -25,11 +26,9 @@ MAX_ATTESTATION_AGE = 86_400
 
 
 def faucet_keypair(localnet: LocalnetProcess) -> Keypair:
-    """Read the faucet keypair, which is also the programs' upgrade authority, from the ledger."""
-    path = localnet.call("kgpu_getLedgerInfo", [])["path"]  # type: ignore[index]
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        (secret,) = connection.execute("SELECT value FROM meta WHERE key = 'faucet'").fetchone()
-    return Keypair.from_bytes(bytes(secret))
+    """Load the faucet keypair, which is also the programs' upgrade authority, from the ledger folder."""
+    database = Path(localnet.call("kgpu_getLedgerInfo", [])["path"])  # type: ignore[index]
+    return load_keypair(database.parent / "faucet-keypair.json")
 
 
 def token_program_missing(localnet: LocalnetProcess) -> str | None:

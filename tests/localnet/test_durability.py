@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import signal
+import stat
 import time
+
+import pytest
 
 from solana.rpc.api import Client
 from solana.rpc.commitment import Confirmed
 from solders.keypair import Keypair
+from solders.pubkey import Pubkey
 
-from localnet_server import start_localnet, stop_localnet
+from localnet_server import Localnet, start_localnet, stop_localnet
 from localnet_helpers import create_ata, create_mint, funded_keypair, mint_tokens, send_and_confirm, sol_transfer_ix
 
 
@@ -93,3 +99,19 @@ def test_reset_starts_empty(tmp_path):
         assert fresh.result("getBalance", [str(target), {"commitment": "processed"}])["value"] == 0
     finally:
         stop_localnet(fresh)
+
+
+def test_faucet_keypair_file(litesvm_only: Localnet) -> None:
+    path = litesvm_only.ledger / "faucet-keypair.json"
+    faucet = Keypair.from_bytes(json.loads(path.read_text()))
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert litesvm_only.result("getBalance", [str(faucet.pubkey()), {"commitment": "finalized"}])["value"] > 0
+    programdata, _bump = Pubkey.find_program_address(
+        [bytes(Pubkey.from_string("EZeMmdPeDvBmR12mLDJwtXAdX8vsQuzMgFiBW1eRns2Q"))],
+        Pubkey.from_string("BPFLoaderUpgradeab1e11111111111111111111111"))
+    account = litesvm_only.result("getAccountInfo", [str(programdata), {"encoding": "base64", "commitment": "processed"}])["value"]
+    if account is None:
+        pytest.skip("kgpu_token is not built, so no upgrade authority to compare")
+    data = base64.b64decode(account["data"][0])
+    assert data[13:45] == bytes(faucet.pubkey())  # ProgramData upgrade authority
