@@ -8,8 +8,10 @@ It deploys kgpu_token and kgpu_market into a fresh LiteSVM (the runtime bundled 
 0.27), drives one success path of each instruction through the test kit in `tests/market`, and
 prints one row per instruction. Compute units are deterministic for a given build and inputs,
 so the figures do not depend on the machine. Instructions that derive a PDA with
-`find_program_address` (`register_provider`, `open_job`, `initialize_market`) vary by 1,500
-units per extra bump tried, because the wallets are new keys on every run.
+`find_program_address` (`register_provider`, `open_job`, `initialize_market`) vary by about 300
+units per extra bump tried, because the wallets are new keys on every run. The `tries` column
+gives the number of bumps `open_job` tried for its job PDA (256 minus the canonical bump), and
+`register_provider`'s for its provider PDA.
 
 Columns:
 - total: units the market program consumed, as its "consumed N of M" log line reports; this
@@ -18,6 +20,7 @@ Columns:
   plus 150 for each System program call (a builtin that logs no consumption) and the runtime's
   fixed charge of 1,000 units per invocation (Agave's `invoke_units`).
 - own: total minus cpi, the market program's own instructions and syscalls.
+- tries: bumps tried by the instruction's canonical bump search, 0 for instructions without one.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import re
 import sys
 from kgpu_sbf.spl import install_token_2022
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -50,6 +53,7 @@ class CuRow:
     total: int
     cpi: int
     own: int
+    bump_tries: int = 0
 
 
 def cu_from_logs(instruction: str, logs: Sequence[str], program_id: str) -> CuRow:
@@ -96,6 +100,7 @@ def measure() -> list[CuRow]:
     """Deploy both programs in a fresh LiteSVM, run every instruction once and return its row."""
     from solders.keypair import Keypair
     from solders.litesvm import LiteSVM
+    from solders.pubkey import Pubkey
 
     from kgpu_sbf.loader import deploy_upgradeable, program_elf, program_keypair
     from market_testkit import (
@@ -129,8 +134,12 @@ def measure() -> list[CuRow]:
     program = str(PROGRAM_ID)
     rows: list[CuRow] = []
 
-    def record(name: str, result) -> None:
-        rows.append(cu_from_logs(name, result.logs(), program))
+    def record(name: str, result, *, pda_seeds: list[bytes] | None = None) -> None:
+        row = cu_from_logs(name, result.logs(), program)
+        if pda_seeds is not None:
+            _, bump = Pubkey.find_program_address(pda_seeds, PROGRAM_ID)
+            row = replace(row, bump_tries=256 - bump)
+        rows.append(row)
 
     record("initialize_market", env.initialize_result)
     record("update_market_params", env.send_ok([update_market_params_ix(env.admin.pubkey())]))
@@ -138,7 +147,11 @@ def measure() -> list[CuRow]:
     wallet = env.new_wallet(kgpu=10_000_000)
     node = Keypair()
     env.send_ok([create_associated_token_account(env.admin.pubkey(), wallet.pubkey(), CARBON_MINT, TOKEN_2022_PROGRAM_ID)])
-    record("register_provider", env.send_ok([register_provider_ix(wallet.pubkey(), node.pubkey())], [wallet]))
+    record(
+        "register_provider",
+        env.send_ok([register_provider_ix(wallet.pubkey(), node.pubkey())], [wallet]),
+        pda_seeds=[b"provider", bytes(wallet.pubkey())],
+    )
     provider_key = provider_address(wallet.pubkey())
     record("approve_provider", env.send_ok([approve_provider_ix(env.token.registry.pubkey(), provider_key)], [env.token.registry]))
     record("stake", env.send_ok([stake_ix(wallet.pubkey(), 3_000_000)], [wallet]))
@@ -146,7 +159,7 @@ def measure() -> list[CuRow]:
     provider = Provider(wallet, node, provider_key, 2)
     renter = env.new_wallet(kgpu=1_000_000)
     result, job = env.open_job(renter, provider)
-    record("open_job", result)
+    record("open_job", result, pda_seeds=[b"job", bytes(renter.pubkey()), env.nonce.to_bytes(8, "little")])
     now = env.token.now()
     receipt = UsageReceipt(job, 1, 7_200, now - 3_600, now, 1_500, 600)
     record("settle_receipt", env.send_ok([
@@ -165,9 +178,9 @@ def measure() -> list[CuRow]:
 
 def main() -> None:
     rows = measure()
-    print(f"{'instruction':<22} {'total':>7} {'cpi':>7} {'own':>7}")
+    print(f"{'instruction':<22} {'total':>7} {'cpi':>7} {'own':>7} {'tries':>6}")
     for row in rows:
-        print(f"{row.instruction:<22} {row.total:>7} {row.cpi:>7} {row.own:>7}")
+        print(f"{row.instruction:<22} {row.total:>7} {row.cpi:>7} {row.own:>7} {row.bump_tries:>6}")
 
 
 if __name__ == "__main__":

@@ -145,6 +145,24 @@ impl AccountInfo {
         self.header().borrow_state == MUTABLY_BORROWED
     }
 
+    /// Returns the signer flag as the runtime wrote it (0 or 1), for the CPI account info.
+    #[inline(always)]
+    pub(crate) fn is_signer_byte(&self) -> u8 {
+        self.header().is_signer
+    }
+
+    /// Returns the writable flag as the runtime wrote it (0 or 1), for the CPI account info.
+    #[inline(always)]
+    pub(crate) fn is_writable_byte(&self) -> u8 {
+        self.header().is_writable
+    }
+
+    /// Returns the executable flag as the runtime wrote it (0 or 1), for the CPI account info.
+    #[inline(always)]
+    pub(crate) fn executable_byte(&self) -> u8 {
+        self.header().executable
+    }
+
     /// Returns a pointer to the lamports field, for the CPI account info.
     #[inline(always)]
     pub(crate) fn lamports_ptr(&self) -> *mut u64 {

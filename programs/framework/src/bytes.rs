@@ -24,6 +24,24 @@ pub fn bytes_eq(left: &[u8], right: &[u8]) -> bool {
     left == right
 }
 
+/// Copies `source` to `destination`, which must be the same length.
+///
+/// On SBF, slices of 16 bytes or more are copied with the `sol_memcpy_` syscall, which costs 10
+/// compute units for up to 2,500 bytes. A compiled copy into a buffer of alignment 1 may move
+/// one byte per load and store instead. Panics if the lengths differ.
+#[inline]
+pub fn copy_bytes(destination: &mut [u8], source: &[u8]) {
+    assert!(destination.len() == source.len());
+    #[cfg(target_arch = "bpf")]
+    if source.len() >= 16 {
+        // SAFETY: both slices are valid for `source.len()` bytes, and a `&mut` slice cannot
+        // overlap a shared one.
+        unsafe { crate::syscalls::sol_memcpy_(destination.as_mut_ptr(), source.as_ptr(), source.len() as u64) };
+        return;
+    }
+    destination.copy_from_slice(source);
+}
+
 /// Cursor over instruction data. Every read past the end returns `InvalidInstructionData`.
 pub struct Reader<'a> {
     data: &'a [u8],

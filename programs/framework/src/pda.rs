@@ -19,6 +19,8 @@
 //! On the host (`cargo test`) the hash is computed in Rust but the curve check is a stub that
 //! treats every hash as a curve point, so every derivation returns `InvalidSeeds` there.
 
+use core::mem::MaybeUninit;
+
 #[cfg(target_arch = "bpf")]
 use crate::cpi::Seed;
 use crate::error::ProgramError;
@@ -89,59 +91,86 @@ fn hash_preimage(preimage: &[u8], address: &mut Pubkey) {
     }
 }
 
-/// Writes `seeds || [bump] || program_id || marker` into `buffer`, leaving out the bump byte
-/// when `bump` is `None`. Returns the preimage length and the offset of the bump byte.
+/// Copies `bytes` into `buffer` at `offset` and returns the offset after them.
+#[inline(always)]
+fn append(buffer: &mut [MaybeUninit<u8>; MAX_PREIMAGE_LEN], offset: usize, bytes: &[u8]) -> usize {
+    let end = offset + bytes.len();
+    assert!(end <= MAX_PREIMAGE_LEN);
+    // SAFETY: `offset..end` lies inside `buffer`, which cannot overlap the borrowed `bytes`.
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer.as_mut_ptr().add(offset) as *mut u8, bytes.len()) };
+    end
+}
+
+/// Writes `seeds || [bump] || program_id || marker` to the start of `buffer`, leaving out the
+/// bump byte when `bump` is `None`. Returns the written preimage and the offset of the bump
+/// byte.
 ///
-/// The caller has checked the seeds with [`check_seeds`], so they fit the buffer.
-fn write_preimage(
-    buffer: &mut [u8; MAX_PREIMAGE_LEN],
+/// The buffer starts uninitialized because zeroing all 565 bytes would cost more compute than
+/// a hash. The caller has checked the seeds with [`check_seeds`], so they fit the buffer.
+fn write_preimage<'b>(
+    buffer: &'b mut [MaybeUninit<u8>; MAX_PREIMAGE_LEN],
     seeds: &[&[u8]],
     bump: Option<u8>,
     program_id: &Pubkey,
-) -> (usize, usize) {
+) -> (&'b mut [u8], usize) {
     let mut len = 0;
     for seed in seeds {
-        buffer[len..len + seed.len()].copy_from_slice(seed);
-        len += seed.len();
+        len = append(buffer, len, seed);
     }
     let bump_at = len;
     if let Some(bump) = bump {
-        buffer[len] = bump;
-        len += 1;
+        len = append(buffer, len, &[bump]);
     }
-    buffer[len..len + 32].copy_from_slice(program_id);
-    len += 32;
-    buffer[len..len + PDA_MARKER.len()].copy_from_slice(PDA_MARKER);
-    len += PDA_MARKER.len();
-    (len, bump_at)
+    len = append(buffer, len, program_id);
+    len = append(buffer, len, PDA_MARKER);
+    // SAFETY: the first `len` bytes were written above.
+    let preimage = unsafe { core::slice::from_raw_parts_mut(buffer.as_mut_ptr() as *mut u8, len) };
+    (preimage, bump_at)
 }
 
-/// Returns the PDA hash of `seeds` (bump included) without the curve check.
-fn hash_seeds(seeds: &[&[u8]], program_id: &Pubkey) -> Pubkey {
+/// A PDA hash on an 8-byte boundary, so that [`pubkey_eq`] compares it as four words.
+#[repr(C, align(8))]
+struct AlignedAddress(Pubkey);
+
+/// Writes the PDA hash of `seeds`, followed by `bump` when given, to `address`, without the
+/// curve check.
+///
+/// The caller has checked the seeds with [`check_seeds`], so at most 16 slices are hashed.
+fn hash_seeds(
+    seeds: &[&[u8]],
+    bump: Option<&[u8; 1]>,
+    program_id: &Pubkey,
+    address: &mut MaybeUninit<AlignedAddress>,
+) {
     #[cfg(target_arch = "bpf")]
     {
-        // The seeds are hashed in place: one slice record per seed, then program id and marker.
-        let mut records = [Seed::EMPTY; MAX_SEEDS + 2];
+        // The seeds are hashed in place: one slice record per seed, the bump, then program id
+        // and marker. Only the records in use are written, so the rest stay uninitialized
+        // instead of costing a store each.
+        let mut records = [const { MaybeUninit::<Seed>::uninit() }; MAX_SEEDS + 2];
         for (record, seed) in records.iter_mut().zip(seeds) {
-            *record = Seed::from(*seed);
+            record.write(Seed::from(*seed));
         }
-        records[seeds.len()] = Seed::from(program_id);
-        records[seeds.len() + 1] = Seed::from(PDA_MARKER);
-        let mut address = [0u8; 32];
-        // SAFETY: `records` starts with `seeds.len() + 2` records of live slices and `address`
-        // is a writable 32-byte buffer.
+        let mut count = seeds.len();
+        if let Some(bump) = bump {
+            records[count].write(Seed::from(bump));
+            count += 1;
+        }
+        records[count].write(Seed::from(program_id));
+        records[count + 1].write(Seed::from(PDA_MARKER));
+        // SAFETY: `records` starts with `count + 2` initialized records of live slices, and
+        // `address` is a writable 32-byte buffer that the syscall fills.
         unsafe {
-            syscalls::sol_sha256(records.as_ptr() as *const u8, (seeds.len() + 2) as u64, address.as_mut_ptr())
+            syscalls::sol_sha256(records.as_ptr() as *const u8, (count + 2) as u64, address.as_mut_ptr() as *mut u8)
         };
-        address
     }
     #[cfg(not(target_arch = "bpf"))]
     {
-        let mut buffer = [0u8; MAX_PREIMAGE_LEN];
-        let (len, _) = write_preimage(&mut buffer, seeds, None, program_id);
-        let mut address = [0u8; 32];
-        hash_preimage(&buffer[..len], &mut address);
-        address
+        let mut buffer = [MaybeUninit::uninit(); MAX_PREIMAGE_LEN];
+        let (preimage, _) = write_preimage(&mut buffer, seeds, bump.map(|bump| bump[0]), program_id);
+        let mut hash = [0u8; 32];
+        hash_preimage(preimage, &mut hash);
+        address.write(AlignedAddress(hash));
     }
 }
 
@@ -152,11 +181,14 @@ fn hash_seeds(seeds: &[&[u8]], program_id: &Pubkey) -> Pubkey {
 /// and `MaxSeedLengthExceeded` for a seed over 32 bytes.
 pub fn create_program_address(seeds: &[&[u8]], program_id: &Pubkey) -> Result<Pubkey, ProgramError> {
     check_seeds(seeds, MAX_SEEDS)?;
-    let address = hash_seeds(seeds, program_id);
-    if !is_off_curve(&address) {
+    let mut address = MaybeUninit::uninit();
+    hash_seeds(seeds, None, program_id, &mut address);
+    // SAFETY: `hash_seeds` wrote all 32 bytes.
+    let address = unsafe { address.assume_init() };
+    if !is_off_curve(&address.0) {
         return Err(ProgramError::InvalidSeeds);
     }
-    Ok(address)
+    Ok(address.0)
 }
 
 /// Finds the address and canonical bump for `seeds` (without the bump).
@@ -167,15 +199,15 @@ pub fn create_program_address(seeds: &[&[u8]], program_id: &Pubkey) -> Result<Pu
 /// address, which is vanishingly rare, and `MaxSeedLengthExceeded` for a seed over 32 bytes.
 pub fn find_program_address(seeds: &[&[u8]], program_id: &Pubkey) -> Result<(Pubkey, u8), ProgramError> {
     check_seeds(seeds, MAX_SEEDS - 1)?;
-    let mut buffer = [0u8; MAX_PREIMAGE_LEN];
-    let (len, bump_at) = write_preimage(&mut buffer, seeds, Some(u8::MAX), program_id);
+    let mut buffer = [MaybeUninit::uninit(); MAX_PREIMAGE_LEN];
+    let (preimage, bump_at) = write_preimage(&mut buffer, seeds, Some(u8::MAX), program_id);
 
     // The hash is written in place on every try and copied out once.
     let mut address = [0u8; 32];
     let mut bump = u8::MAX;
     loop {
-        buffer[bump_at] = bump;
-        hash_preimage(&buffer[..len], &mut address);
+        preimage[bump_at] = bump;
+        hash_preimage(preimage, &mut address);
         if is_off_curve(&address) {
             return Ok((address, bump));
         }
@@ -188,8 +220,9 @@ pub fn find_program_address(seeds: &[&[u8]], program_id: &Pubkey) -> Result<(Pub
 
 /// Checks that `expected` is the PDA of `seeds` (without the bump) with the stored `bump`.
 ///
-/// Costs one `create_program_address`. Returns `InvalidSeeds` when the address differs or the
-/// bump is not valid. This does not prove the bump is canonical: use it with a bump that the
+/// Costs one hash and one curve check, like [`create_program_address`]. Returns `InvalidSeeds`
+/// when the address differs or the bump is not valid, and `MaxSeedLengthExceeded` for a seed
+/// over 32 bytes. This does not prove the bump is canonical: use it with a bump that the
 /// program stored after [`check_canonical_bump`] or [`find_program_address`].
 pub fn check_program_address(
     seeds: &[&[u8]],
@@ -200,12 +233,15 @@ pub fn check_program_address(
     if seeds.len() >= MAX_SEEDS {
         return Err(ProgramError::InvalidSeeds);
     }
+    check_seeds(seeds, MAX_SEEDS - 1)?;
+    // The hash goes straight into an aligned buffer and is compared there, which saves the
+    // copies of returning it from `create_program_address`.
     let bump_seed = [bump];
-    let mut with_bump: [&[u8]; MAX_SEEDS] = [&[]; MAX_SEEDS];
-    with_bump[..seeds.len()].copy_from_slice(seeds);
-    with_bump[seeds.len()] = &bump_seed;
-    let address = create_program_address(&with_bump[..seeds.len() + 1], program_id)?;
-    if !pubkey_eq(&address, expected) {
+    let mut address = MaybeUninit::uninit();
+    hash_seeds(seeds, Some(&bump_seed), program_id, &mut address);
+    // SAFETY: `hash_seeds` wrote all 32 bytes.
+    let address = unsafe { address.assume_init_ref() };
+    if !is_off_curve(&address.0) || !pubkey_eq(&address.0, expected) {
         return Err(ProgramError::InvalidSeeds);
     }
     Ok(())
@@ -243,18 +279,25 @@ mod tests {
     #[test]
     fn hash_seeds_matches_solders_address() {
         let wallet = wallet();
-        assert_eq!(hash_seeds(&[b"kyc", &wallet, &[255]], &TOKEN_2022_PROGRAM_ID), KYC_ADDRESS);
+        let mut address = MaybeUninit::uninit();
+        hash_seeds(&[b"kyc", &wallet, &[255]], None, &TOKEN_2022_PROGRAM_ID, &mut address);
+        // SAFETY: `hash_seeds` wrote all 32 bytes.
+        assert_eq!(unsafe { address.assume_init() }.0, KYC_ADDRESS);
+        let mut address = MaybeUninit::uninit();
+        hash_seeds(&[b"kyc", &wallet], Some(&[255]), &TOKEN_2022_PROGRAM_ID, &mut address);
+        // SAFETY: as above.
+        assert_eq!(unsafe { address.assume_init() }.0, KYC_ADDRESS);
     }
 
     #[test]
     fn find_preimage_matches_seed_hash() {
         let wallet = wallet();
-        let mut buffer = [0u8; MAX_PREIMAGE_LEN];
-        let (len, bump_at) = write_preimage(&mut buffer, &[b"kyc", &wallet], Some(255), &TOKEN_2022_PROGRAM_ID);
+        let mut buffer = [MaybeUninit::uninit(); MAX_PREIMAGE_LEN];
+        let (preimage, bump_at) = write_preimage(&mut buffer, &[b"kyc", &wallet], Some(255), &TOKEN_2022_PROGRAM_ID);
         assert_eq!(bump_at, 35);
-        assert_eq!(len, 35 + 1 + 32 + 21);
+        assert_eq!(preimage.len(), 35 + 1 + 32 + 21);
         let mut address = [0u8; 32];
-        hash_preimage(&buffer[..len], &mut address);
+        hash_preimage(preimage, &mut address);
         assert_eq!(address, KYC_ADDRESS);
     }
 
@@ -262,11 +305,11 @@ mod tests {
     fn longest_preimage_fits_buffer() {
         let seed = [7u8; MAX_SEED_LEN];
         let seeds = [&seed[..]; MAX_SEEDS];
-        let mut buffer = [0u8; MAX_PREIMAGE_LEN];
-        let (len, _) = write_preimage(&mut buffer, &seeds[..MAX_SEEDS - 1], Some(1), &[0; 32]);
-        assert_eq!(len, (MAX_SEEDS - 1) * MAX_SEED_LEN + 1 + 32 + 21);
-        let (len, _) = write_preimage(&mut buffer, &seeds, None, &[0; 32]);
-        assert_eq!(len, MAX_PREIMAGE_LEN);
+        let mut buffer = [MaybeUninit::uninit(); MAX_PREIMAGE_LEN];
+        let (preimage, _) = write_preimage(&mut buffer, &seeds[..MAX_SEEDS - 1], Some(1), &[0; 32]);
+        assert_eq!(preimage.len(), (MAX_SEEDS - 1) * MAX_SEED_LEN + 1 + 32 + 21);
+        let (preimage, _) = write_preimage(&mut buffer, &seeds, None, &[0; 32]);
+        assert_eq!(preimage.len(), MAX_PREIMAGE_LEN);
     }
 
     #[test]

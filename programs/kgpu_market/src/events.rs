@@ -18,6 +18,63 @@ pub const JOB_CLOSED: [u8; 8] = event_discriminator("JobClosed");
 pub const RECEIPT_SETTLED: [u8; 8] = event_discriminator("ReceiptSettled");
 pub const PROVIDER_SLASHED: [u8; 8] = event_discriminator("ProviderSlashed");
 
+/// An event whose `#[repr(C)]` struct is laid out as its Borsh encoding, discriminator first.
+///
+/// Every integer of such an event sits at a multiple of 8, so building it takes one store per
+/// field and emitting it logs the struct's bytes in place. The byte-wise appends of [`Event`]
+/// cost a few hundred compute units more for a 128-byte event.
+///
+/// # Safety
+///
+/// Implementors are `#[repr(C)]` structs of integers and byte arrays without padding, so every
+/// byte is initialized.
+pub unsafe trait FixedEvent: Sized {
+    /// Logs the event as one "Program data:" line.
+    #[inline(always)]
+    fn emit(&self) -> ProgramResult {
+        // SAFETY: the trait's contract makes all `size_of::<Self>()` bytes initialized, and the
+        // slice lives as long as `self`.
+        let bytes =
+            unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, core::mem::size_of::<Self>()) };
+        log_data(&[bytes])
+    }
+}
+
+/// The `JobOpened` event.
+#[repr(C)]
+pub struct JobOpened {
+    pub discriminator: [u8; 8],
+    pub job: Pubkey,
+    pub renter: Pubkey,
+    pub provider: Pubkey,
+    pub price_per_gpu_hour: u64,
+    pub budget: u64,
+    pub end_time: i64,
+}
+
+const _: () = assert!(core::mem::size_of::<JobOpened>() == 8 + 32 * 3 + 8 * 3);
+// SAFETY: `#[repr(C)]`, integers at multiples of 8 after 104 bytes of arrays, no padding.
+unsafe impl FixedEvent for JobOpened {}
+
+/// The `ReceiptSettled` event.
+#[repr(C)]
+pub struct ReceiptSettled {
+    pub discriminator: [u8; 8],
+    pub job: Pubkey,
+    pub sequence: u64,
+    pub gpu_seconds: u64,
+    pub payment: u64,
+    pub fee: u64,
+    pub provider_amount: u64,
+    pub carbon_credits: u64,
+    pub co2_grams: u64,
+    pub usage_hash: [u8; 32],
+}
+
+const _: () = assert!(core::mem::size_of::<ReceiptSettled>() == 8 + 32 + 8 * 7 + 32);
+// SAFETY: `#[repr(C)]`, integers at multiples of 8 after 40 bytes of arrays, no padding.
+unsafe impl FixedEvent for ReceiptSettled {}
+
 /// Largest event, discriminator included.
 const MAX_EVENT_LEN: usize = 256;
 

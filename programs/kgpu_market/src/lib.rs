@@ -18,14 +18,15 @@
 //! | `settle_receipt`, `slash` | m of n oracle keys (Ed25519 precompile) |
 #![cfg_attr(not(test), no_std)]
 
+pub mod accounts;
 pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod quorum;
 pub mod rewards;
 pub mod state;
-pub mod support;
 pub mod token_program;
+pub mod vault;
 
 use kgpu_framework::discriminator::{instruction_discriminator, split_discriminator};
 use kgpu_framework::prelude::*;

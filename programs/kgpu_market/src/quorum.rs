@@ -15,6 +15,7 @@
 //! precompile instructions through the instructions sysvar (address checked) and counts the
 //! distinct keys of the token program's current oracle set that signed exactly these bytes.
 
+use kgpu_framework::bytes::copy_bytes;
 use kgpu_framework::ed25519::Quorum;
 use kgpu_framework::prelude::*;
 use kgpu_framework::sysvars::instructions::Instructions;
@@ -51,9 +52,9 @@ pub fn check(
     message[..8].copy_from_slice(TAG);
     message[8] = VERSION;
     message[73] = kind;
-    copy(&mut message[9..41], program_id);
-    copy(&mut message[41..73], config.deployment_id());
-    copy(&mut message[HEADER_LEN..], payload);
+    copy_bytes(&mut message[9..41], program_id);
+    copy_bytes(&mut message[41..73], config.deployment_id());
+    copy_bytes(&mut message[HEADER_LEN..], payload);
 
     let instructions = Instructions::from_account(instructions_sysvar)?;
     let quorum = Quorum { message: &message, oracles: config.oracles() };
@@ -62,21 +63,6 @@ pub fn check(
         Err(error) if error == ProgramError::MissingRequiredSignature => Err(MarketError::QuorumNotReached.into()),
         Err(error) => Err(error),
     }
-}
-
-/// Copies `source` into `destination` (same length) with `sol_memcpy_`.
-///
-/// The message buffer has alignment 1, so a compiled copy moves one byte per load and store.
-/// The syscall charges 10 compute units (Agave's `mem_op_base_cost`) for copies this short.
-fn copy(destination: &mut [u8], source: &[u8]) {
-    assert!(destination.len() == source.len());
-    #[cfg(target_arch = "bpf")]
-    // SAFETY: both slices are valid for `source.len()` bytes and do not overlap.
-    unsafe {
-        kgpu_framework::syscalls::sol_memcpy_(destination.as_mut_ptr(), source.as_ptr(), source.len() as u64)
-    }
-    #[cfg(not(target_arch = "bpf"))]
-    destination.copy_from_slice(source);
 }
 
 /// Returns the first 112 bytes of `args`, the signed payload, after checking that they start

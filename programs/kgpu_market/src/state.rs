@@ -164,6 +164,11 @@ pub const JOB_OPEN: u8 = 0;
 /// Job status: escrow refunded, no more receipts.
 pub const JOB_CLOSED: u8 = 1;
 
+/// Returns whether `code` is two upper-case ASCII letters, the shape of ISO 3166-1 alpha-2.
+pub fn is_country_code(code: &[u8; 2]) -> bool {
+    code[0].is_ascii_uppercase() && code[1].is_ascii_uppercase()
+}
+
 /// Checked updates of a stored counter.
 pub trait Counter {
     /// Adds `amount`, or returns `ArithmeticOverflow`.

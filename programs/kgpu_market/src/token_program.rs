@@ -17,7 +17,7 @@
 
 use kgpu_framework::account::Ref;
 use kgpu_framework::discriminator::account_discriminator;
-use kgpu_framework::pda::create_program_address;
+use kgpu_framework::pda::check_program_address;
 use kgpu_framework::prelude::*;
 use kgpu_framework::pubkey::decode_base58;
 
@@ -127,11 +127,7 @@ impl KycRecord {
         if !pubkey_eq(pubkey_at(&data, KYC_WALLET), wallet) {
             return Err(MarketError::AccountMismatch.into());
         }
-        let bump = [data[KYC_BUMP]];
-        let address = create_program_address(&[KYC_SEED, wallet, &bump], &TOKEN_PROGRAM_ID)?;
-        if !pubkey_eq(&address, account.key()) {
-            return Err(ProgramError::InvalidSeeds);
-        }
+        check_program_address(&[KYC_SEED, wallet], data[KYC_BUMP], &TOKEN_PROGRAM_ID, account.key())?;
         let mut expires_at = [0u8; 8];
         expires_at.copy_from_slice(&data[KYC_EXPIRES_AT..KYC_EXPIRES_AT + 8]);
         Ok(KycRecord {

@@ -11,10 +11,10 @@
 
 use kgpu_framework::prelude::*;
 
+use crate::accounts::check_key;
 use crate::error::MarketError;
 use crate::events::{Event, PROVIDER_APPROVAL_CHANGED};
 use crate::state::{load, load_mut, Market, Provider};
-use crate::support::check_key;
 use crate::token_program::TokenConfig;
 
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {

@@ -19,11 +19,12 @@
 
 use kgpu_framework::prelude::*;
 
+use crate::accounts::{check_key, check_token_account};
 use crate::error::MarketError;
 use crate::events::{Event, JOB_CLOSED};
 use crate::instructions::now;
 use crate::state::{load_mut, Counter, Job, Market, JOB_CLOSED as CLOSED, JOB_OPEN};
-use crate::support::{check_key, check_token_account, VaultTransfer};
+use crate::vault::VaultTransfer;
 
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
     let [caller, job_account, market_account, destination, escrow_vault, vault_authority, mint, token_program, ..] =

@@ -25,17 +25,22 @@
 //!
 //! Data after the discriminator: the market parameters drawn in `MarketParams`.
 
-use kgpu_framework::cpi::token2022::{check_token_2022_program, InitializeAccount3, InitializeMint2, MINT_LEN};
+use kgpu_framework::cpi::system::CreateProgramAccount;
+use kgpu_framework::cpi::token2022::{
+    check_token_2022_program, InitializeAccount3, InitializeMint2, ACCOUNT_LEN, MINT_LEN,
+};
 use kgpu_framework::pda::find_program_address;
 use kgpu_framework::prelude::*;
 use kgpu_framework::pubkey::{decode_base58, SYSTEM_PROGRAM_ID, TOKEN_2022_PROGRAM_ID};
+use kgpu_framework::sysvars::Rent;
 
+use crate::accounts::create_account;
 use crate::error::MarketError;
 use crate::events::{Event, MARKET_INITIALIZED};
 use crate::instructions::MarketParams;
 use crate::state::*;
-use crate::support::{NewAccount, DECIMALS, TOKEN_ACCOUNT_LEN};
 use crate::token_program::{TokenConfig, CONFIG_SEED, TOKEN_PROGRAM_ID};
+use crate::vault::DECIMALS;
 
 /// `BPFLoaderUpgradeab1e11111111111111111111111`.
 const BPF_LOADER_UPGRADEABLE_ID: Pubkey = decode_base58("BPFLoaderUpgradeab1e11111111111111111111111");
@@ -71,19 +76,22 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     let (authority_address, authority_bump) = find_program_address(&[AUTHORITY_SEED], program_id)?;
     authority.check_address(&authority_address)?;
 
-    // Create the market account.
+    // Create the market account. One rent read serves all six new accounts.
+    let rent = Rent::get()?;
     let (market_address, market_bump) = find_program_address(&[MARKET_SEED], program_id)?;
     market_account.check_address(&market_address)?;
     let bump = [market_bump];
-    NewAccount { payer: admin, account: market_account, space: Market::LEN, owner: program_id }
-        .create(&seeds!(MARKET_SEED, bump))?;
+    let space = Market::LEN as u64;
+    let new = CreateProgramAccount { payer: admin, account: market_account, space, owner: program_id };
+    create_account(&new, &rent, &seeds!(MARKET_SEED, bump))?;
 
     // Create the K-CARBON mint.
     let (carbon_address, carbon_bump) = find_program_address(&[CARBON_MINT_SEED], program_id)?;
     carbon_mint.check_address(&carbon_address)?;
     let bump = [carbon_bump];
-    NewAccount { payer: admin, account: carbon_mint, space: MINT_LEN, owner: &TOKEN_2022_PROGRAM_ID }
-        .create(&seeds!(CARBON_MINT_SEED, bump))?;
+    let space = MINT_LEN as u64;
+    let new = CreateProgramAccount { payer: admin, account: carbon_mint, space, owner: &TOKEN_2022_PROGRAM_ID };
+    create_account(&new, &rent, &seeds!(CARBON_MINT_SEED, bump))?;
     InitializeMint2 {
         mint: carbon_mint,
         decimals: DECIMALS,
@@ -104,8 +112,9 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
         let (address, vault_bump) = find_program_address(&[seed], program_id)?;
         vault.check_address(&address)?;
         let bump = [vault_bump];
-        NewAccount { payer: admin, account: vault, space: TOKEN_ACCOUNT_LEN, owner: &TOKEN_2022_PROGRAM_ID }
-            .create(&seeds!(seed, bump))?;
+        let space = ACCOUNT_LEN as u64;
+        let new = CreateProgramAccount { payer: admin, account: vault, space, owner: &TOKEN_2022_PROGRAM_ID };
+        create_account(&new, &rent, &seeds!(seed, bump))?;
         InitializeAccount3 { account: vault, mint: kgpu_mint, owner: &authority_address, token_program }.invoke()?;
     }
 

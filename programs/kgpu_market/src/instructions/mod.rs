@@ -18,8 +18,30 @@ use kgpu_framework::prelude::*;
 use kgpu_framework::sysvars::Clock;
 
 use crate::error::MarketError;
-use crate::state::{Market, MAX_BLOCKED};
-use crate::support::is_country_code;
+use crate::state::{is_country_code, Market, MAX_BLOCKED};
+
+/// Instruction arguments whose Borsh encoding is a run of 8-byte integers, read in place.
+///
+/// # Safety
+///
+/// Implementors are `#[repr(C)]` structs of `u64` and `i64` fields only, so any bytes of the
+/// right length are a valid value and the struct has alignment 8 and no padding.
+pub(crate) unsafe trait AlignedArgs: Sized {}
+
+/// Returns `args` as a `T` without copying, after checking the length and alignment.
+///
+/// Returns `InvalidInstructionData` unless `args` is exactly `size_of::<T>()` bytes at an
+/// 8-byte boundary. The runtime places instruction data on an 8-byte boundary and the
+/// discriminator is 8 bytes long, so only a change of that layout makes the alignment check fail.
+#[inline(always)]
+pub(crate) fn read_aligned<T: AlignedArgs>(args: &[u8]) -> Result<&T, ProgramError> {
+    if args.len() != core::mem::size_of::<T>() || !(args.as_ptr() as usize).is_multiple_of(8) {
+        return Err(ProgramError::InvalidInstructionData);
+    }
+    // SAFETY: the slice has the size of `T` and alignment 8, and the trait's contract makes any
+    // bytes a valid `T`.
+    Ok(unsafe { &*(args.as_ptr() as *const T) })
+}
 
 /// Returns the cluster's unix time in seconds.
 #[inline(always)]

@@ -28,18 +28,33 @@
 //! 24  8   end_time             i64 unix seconds, in the future
 //! ```
 
+use kgpu_framework::cpi::system::CreateProgramAccount;
 use kgpu_framework::cpi::token2022::TransferChecked;
 use kgpu_framework::math::checked_mul;
 use kgpu_framework::pda::find_program_address;
 use kgpu_framework::prelude::*;
 use kgpu_framework::pubkey::SYSTEM_PROGRAM_ID;
+use kgpu_framework::sysvars::Rent;
 
+use crate::accounts::{check_key, create_account};
 use crate::error::MarketError;
-use crate::events::{Event, JOB_OPENED};
-use crate::instructions::now;
+use crate::events::{FixedEvent, JobOpened, JOB_OPENED};
+use crate::instructions::{now, read_aligned, AlignedArgs};
 use crate::state::*;
-use crate::support::{check_key, NewAccount, DECIMALS};
 use crate::token_program::KycRecord;
+use crate::vault::DECIMALS;
+
+/// The arguments, in data order.
+#[repr(C)]
+struct OpenJobArgs {
+    nonce: u64,
+    price_per_gpu_hour: u64,
+    budget: u64,
+    end_time: i64,
+}
+
+// SAFETY: `#[repr(C)]` with four 8-byte integers.
+unsafe impl AlignedArgs for OpenJobArgs {}
 
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
     let [renter, job_account, market_account, provider_account, token_config, kyc, source, escrow_vault, mint, token_program, system_program, ..] =
@@ -47,12 +62,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     else {
         return Err(ProgramError::NotEnoughAccountKeys);
     };
-    let mut reader = Reader::new(args);
-    let nonce = reader.read_u64()?;
-    let price_per_gpu_hour = reader.read_u64()?;
-    let budget = reader.read_u64()?;
-    let end_time = reader.read_i64()?;
-    reader.finish()?;
+    let &OpenJobArgs { nonce, price_per_gpu_hour, budget, end_time } = read_aligned::<OpenJobArgs>(args)?;
     let now = now()?;
     if price_per_gpu_hour == 0 || budget == 0 || end_time <= now {
         return Err(MarketError::InvalidAmount.into());
@@ -99,12 +109,8 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     let (address, bump) = find_program_address(&[JOB_SEED, renter.key(), &nonce_bytes], program_id)?;
     job_account.check_address(&address)?;
     let bump_seed = [bump];
-    NewAccount { payer: renter, account: job_account, space: Job::LEN, owner: program_id }.create(&seeds!(
-        JOB_SEED,
-        renter.key(),
-        nonce_bytes,
-        bump_seed
-    ))?;
+    let new = CreateProgramAccount { payer: renter, account: job_account, space: Job::LEN as u64, owner: program_id };
+    create_account(&new, &Rent::get()?, &seeds!(JOB_SEED, renter.key(), nonce_bytes, bump_seed))?;
 
     // Move the budget into escrow. The token program checks the source's owner and balance.
     TransferChecked {
@@ -135,12 +141,14 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     market.total_escrowed.increase(budget)?;
     market.job_count.increase(1)?;
 
-    Event::new(JOB_OPENED)
-        .bytes(job_account.key())
-        .bytes(renter.key())
-        .bytes(provider_account.key())
-        .u64(price_per_gpu_hour)
-        .u64(budget)
-        .i64(end_time)
-        .emit()
+    JobOpened {
+        discriminator: JOB_OPENED,
+        job: *job_account.key(),
+        renter: *renter.key(),
+        provider: *provider_account.key(),
+        price_per_gpu_hour,
+        budget,
+        end_time,
+    }
+    .emit()
 }

@@ -17,15 +17,17 @@
 //! 70  1   energy_source   0 grid, 1 solar, 2 wind, 3 hydro, 4 geothermal, 5 mixed
 //! ```
 
+use kgpu_framework::cpi::system::CreateProgramAccount;
 use kgpu_framework::pda::find_program_address;
 use kgpu_framework::prelude::*;
 use kgpu_framework::pubkey::SYSTEM_PROGRAM_ID;
+use kgpu_framework::sysvars::Rent;
 
+use crate::accounts::create_account;
 use crate::error::MarketError;
 use crate::events::{Event, PROVIDER_REGISTERED};
 use crate::instructions::now;
 use crate::state::*;
-use crate::support::{is_country_code, NewAccount};
 
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
     let [authority, provider_account, market_account, system_program, ..] = accounts else {
@@ -53,8 +55,9 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
 
     // Create and write the provider.
     let bump_seed = [bump];
-    NewAccount { payer: authority, account: provider_account, space: Provider::LEN, owner: program_id }
-        .create(&seeds!(PROVIDER_SEED, authority.key(), bump_seed))?;
+    let space = Provider::LEN as u64;
+    let new = CreateProgramAccount { payer: authority, account: provider_account, space, owner: program_id };
+    create_account(&new, &Rent::get()?, &seeds!(PROVIDER_SEED, authority.key(), bump_seed))?;
     let mut provider = init::<Provider>(provider_account, program_id)?;
     provider.authority = *authority.key();
     provider.node_key = node_key;

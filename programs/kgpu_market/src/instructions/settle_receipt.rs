@@ -43,20 +43,21 @@
 //! 112  1   receipt_bump   bump of the receipt record PDA
 //! ```
 
+use kgpu_framework::cpi::system::CreateProgramAccount;
 use kgpu_framework::cpi::token2022::MintTo;
-use kgpu_framework::log::log_data;
 use kgpu_framework::math::{bps_of_floor, checked_mul, mul_div_floor};
 use kgpu_framework::prelude::*;
 use kgpu_framework::pubkey::SYSTEM_PROGRAM_ID;
-use kgpu_framework::sysvars::Clock;
+use kgpu_framework::sysvars::{Clock, Rent};
 
+use crate::accounts::{check_key, check_token_account, create_account};
 use crate::error::MarketError;
-use crate::events::RECEIPT_SETTLED;
+use crate::events::{FixedEvent, ReceiptSettled, RECEIPT_SETTLED};
 use crate::quorum::{self, read_payload, KIND_SETTLE_RECEIPT, PAYLOAD_LEN};
 use crate::rewards;
 use crate::state::*;
-use crate::support::{check_key, check_token_account, NewAccount, VaultTransfer, DECIMALS};
 use crate::token_program::TokenConfig;
+use crate::vault::{VaultTransfer, DECIMALS};
 
 /// Seconds in one hour, the unit of `price_per_gpu_hour`.
 const SECONDS_PER_HOUR: u64 = 3600;
@@ -169,12 +170,8 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     // Create the receipt record; the runtime checks the address against the seeds.
     let sequence_bytes = receipt.sequence.to_le_bytes();
     let bump = [receipt_bump];
-    NewAccount { payer, account: receipt_account, space: Receipt::LEN, owner: program_id }.create(&seeds!(
-        RECEIPT_SEED,
-        job_account.key(),
-        sequence_bytes,
-        bump
-    ))?;
+    let new = CreateProgramAccount { payer, account: receipt_account, space: Receipt::LEN as u64, owner: program_id };
+    create_account(&new, &Rent::get()?, &seeds!(RECEIPT_SEED, job_account.key(), sequence_bytes, bump))?;
 
     // Pay the provider and the reward vault, and mint the carbon credits.
     let authority_bump = market.authority_bump;
@@ -236,36 +233,3 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     }
     .emit()
 }
-
-/// The `ReceiptSettled` event, laid out as its Borsh encoding: every integer sits at a multiple
-/// of 8, so the fields are written with one store each instead of the byte-wise appends of
-/// [`crate::events::Event`].
-#[repr(C)]
-struct ReceiptSettled {
-    discriminator: [u8; 8],
-    job: Pubkey,
-    sequence: u64,
-    gpu_seconds: u64,
-    payment: u64,
-    fee: u64,
-    provider_amount: u64,
-    carbon_credits: u64,
-    co2_grams: u64,
-    usage_hash: [u8; 32],
-}
-
-impl ReceiptSettled {
-    fn emit(&self) -> ProgramResult {
-        // SAFETY: `ReceiptSettled` is `#[repr(C)]` without padding, so all its bytes are
-        // initialized; the slice lives as long as `self`.
-        let bytes = unsafe {
-            core::slice::from_raw_parts(
-                self as *const ReceiptSettled as *const u8,
-                core::mem::size_of::<ReceiptSettled>(),
-            )
-        };
-        log_data(&[bytes])
-    }
-}
-
-const _: () = assert!(core::mem::size_of::<ReceiptSettled>() == 8 + 32 + 8 * 7 + 32);

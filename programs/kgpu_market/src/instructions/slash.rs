@@ -29,13 +29,14 @@
 
 use kgpu_framework::prelude::*;
 
+use crate::accounts::check_key;
 use crate::error::MarketError;
 use crate::events::{Event, PROVIDER_SLASHED};
 use crate::quorum::{self, read_payload, KIND_SLASH, PAYLOAD_LEN};
 use crate::rewards;
 use crate::state::{load_mut, Counter, Market, Provider};
-use crate::support::{check_key, VaultTransfer};
 use crate::token_program::TokenConfig;
+use crate::vault::VaultTransfer;
 
 /// The signed fields of a kind-17 payload, in message order, read in place.
 #[repr(C)]

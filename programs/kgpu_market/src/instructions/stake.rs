@@ -17,11 +17,12 @@
 use kgpu_framework::cpi::token2022::TransferChecked;
 use kgpu_framework::prelude::*;
 
+use crate::accounts::check_key;
 use crate::error::MarketError;
 use crate::events::{Event, STAKED};
 use crate::rewards;
 use crate::state::{load_mut, Counter, Market, Provider};
-use crate::support::{check_key, DECIMALS};
+use crate::vault::DECIMALS;
 
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
     let [authority, provider_account, market_account, source, stake_vault, mint, token_program, ..] = accounts else {

@@ -15,11 +15,12 @@
 
 use kgpu_framework::prelude::*;
 
+use crate::accounts::{check_key, check_token_account};
 use crate::error::MarketError;
 use crate::events::{Event, UNSTAKED_WITHDRAWN};
 use crate::instructions::now;
 use crate::state::{load_mut, Counter, Market, Provider};
-use crate::support::{check_key, check_token_account, VaultTransfer};
+use crate::vault::VaultTransfer;
 
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
     let [authority, provider_account, market_account, destination, stake_vault, vault_authority, mint, token_program, ..] =

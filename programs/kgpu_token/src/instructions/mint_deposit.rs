@@ -33,7 +33,6 @@ use kgpu_framework::pubkey::{pubkey_eq, Pubkey, SYSTEM_PROGRAM_ID};
 use kgpu_framework::{seeds, AccountInfo};
 
 use crate::accounts::{AccountChecks, ProgramResult};
-use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, DEPOSIT_MINTED};
 use crate::instructions::{clock, config_signer, create_account};
@@ -47,6 +46,32 @@ pub const DISCRIMINATOR: [u8; 8] = [171, 65, 49, 61, 7, 88, 11, 9];
 /// Bytes of the arguments, which are also the signed payload.
 const PAYLOAD_LEN: usize = 72;
 
+/// The arguments, laid out as their Borsh encoding so that they are read in place.
+#[repr(C)]
+struct MintDepositArgs {
+    deposit_id: [u8; 32],
+    beneficiary: Pubkey,
+    amount: u64,
+}
+
+const _: () = assert!(core::mem::size_of::<MintDepositArgs>() == PAYLOAD_LEN);
+
+impl MintDepositArgs {
+    /// Returns the arguments without copying them.
+    ///
+    /// Fails with `InvalidInstructionData` unless `data` is exactly 72 bytes at an 8-byte
+    /// boundary. The runtime places instruction data on an 8-byte boundary and the discriminator
+    /// is 8 bytes long, so only a change of that layout makes the alignment check fail.
+    fn read(data: &[u8]) -> Result<&MintDepositArgs, TokenError> {
+        if data.len() != PAYLOAD_LEN || !(data.as_ptr() as usize).is_multiple_of(8) {
+            return Err(TokenError::InvalidInstructionData);
+        }
+        // SAFETY: the slice is 72 bytes at an 8-byte boundary, and any bytes are a valid
+        // `MintDepositArgs` (byte arrays and a u64, no padding).
+        Ok(unsafe { &*(data.as_ptr() as *const MintDepositArgs) })
+    }
+}
+
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let [config_account, mint, destination, kyc_account, deposit_account, payer, instructions_sysvar, token_program, system_program, ..] =
         accounts
@@ -55,11 +80,10 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     };
 
     // Parse arguments.
-    let mut reader = Reader::new(data);
-    let deposit_id = reader.array32()?;
-    let beneficiary = reader.pubkey()?;
-    let amount = reader.u64()?;
-    reader.finish()?;
+    let args = MintDepositArgs::read(data)?;
+    let deposit_id = args.deposit_id;
+    let beneficiary = args.beneficiary;
+    let amount = args.amount;
     if amount == 0 {
         return Err(TokenError::InvalidAmount);
     }
