@@ -237,7 +237,6 @@ def test_refund_to_legacy_token_account(market_env):
     assert snapshot(env, [ESCROW_VAULT, job]) == before
 
 
-@pytest.mark.xfail(strict=True, reason="known vulnerability: settle_receipt fails on payment overflow instead of capping it at the escrow")
 def test_price_overflow_blocks_receipts(market_env):
     """The renter names the price. With price_per_gpu_hour = 2^63 a normal one-hour receipt for
     two GPUs (7,200 GPU-seconds) makes gpu_seconds * price / 3600 exceed a u64, so settle_receipt

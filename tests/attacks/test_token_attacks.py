@@ -3,9 +3,9 @@ nothing. A failing test is a vulnerability."""
 
 from __future__ import annotations
 
-import pytest
-
 import struct
+
+import pytest
 
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
@@ -81,24 +81,25 @@ def mint_to(env, beneficiary: Pubkey, amount: int, destination: Pubkey):
 # --- KYC ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="known vulnerability: set_kyc thaws token accounts without ImmutableOwner, so the owner can be reassigned to a wallet without KYC")
 def test_kyc_bypass_by_owner_change(token_env):
-    """A KYC'd holder hands a thawed, non-ATA K-GPU account to a wallet without KYC.
+    """A KYC'd holder tries to hand a non-ATA K-GPU account to a wallet without KYC.
 
-    The program thaws any Token-2022 account whose owner is the KYC'd wallet (set_kyc and
-    mint_deposit), without requiring the ImmutableOwner extension. Token-2022 lets the owner of
-    such an account reassign it with SetAuthority(AccountOwner), so a wallet that never passed
-    KYC ends up holding and moving K-GPU. Secure behaviour: the reassigned account cannot move
-    K-GPU (or the reassignment fails)."""
+    Token-2022 lets the owner of an account without the ImmutableOwner extension reassign it with
+    SetAuthority(AccountOwner). If set_kyc or mint_deposit thawed such an account, a wallet that
+    never passed KYC could end up holding and moving K-GPU. Secure behaviour: neither thaws it,
+    so the reassignment or the transfer fails."""
     env = token_env
     alice = env.new_holder()
     mallory = Keypair()  # Mallory has no KYC record.
     env.svm.airdrop(mallory.pubkey(), 10_000_000_000)
     plain = new_plain_token_account(env, alice)
     assert token_frozen(env.svm, plain)
-    # The registry thaws all of Alice's accounts, as the documented set_kyc flow does.
-    env.send_ok([set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), alice.pubkey(), token_accounts=[plain])], [env.registry])
-    assert not failed(mint_to(env, alice.pubkey(), 1_000, plain))
+    # The registry asks to thaw all of Alice's accounts; the account without ImmutableOwner is
+    # rejected and stays frozen, and so is a mint into it.
+    thaw = env.send([set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), alice.pubkey(), token_accounts=[plain])], [env.registry])
+    assert custom_error(thaw) == ERRORS["InvalidTokenAccount"]
+    assert custom_error(mint_to(env, alice.pubkey(), 1_000, plain)) == ERRORS["InvalidTokenAccount"]
+    assert token_frozen(env.svm, plain)
 
     handover = env.send([set_authority(SetAuthorityParams(
         program_id=TOKEN_2022_PROGRAM_ID, account=plain, authority=AuthorityType.ACCOUNT_OWNER,
@@ -116,17 +117,17 @@ def test_kyc_bypass_by_owner_change(token_env):
     assert token_balance(env.svm, ata(bob.pubkey())) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="known vulnerability: mint_deposit thaws a destination without ImmutableOwner")
 def test_mint_thaws_reassignable_account(token_env):
-    """mint_deposit thaws a non-ATA destination of the beneficiary, which the beneficiary can then
-    hand to a wallet without KYC. Secure behaviour: the handover leaves the account unusable."""
+    """mint_deposit into a non-ATA destination of the beneficiary, which the beneficiary could hand
+    to a wallet without KYC. Secure behaviour: the mint is rejected and the account stays frozen."""
     env = token_env
     alice = env.new_holder()
     mallory = Keypair()
     env.svm.airdrop(mallory.pubkey(), 10_000_000_000)
     plain = new_plain_token_account(env, alice)
-    assert not failed(mint_to(env, alice.pubkey(), 500, plain))
-    assert not token_frozen(env.svm, plain)
+    assert custom_error(mint_to(env, alice.pubkey(), 500, plain)) == ERRORS["InvalidTokenAccount"]
+    assert token_frozen(env.svm, plain)
+    assert token_balance(env.svm, plain) == 0
     handover = env.send([set_authority(SetAuthorityParams(
         program_id=TOKEN_2022_PROGRAM_ID, account=plain, authority=AuthorityType.ACCOUNT_OWNER,
         current_authority=alice.pubkey(), new_authority=mallory.pubkey(),
@@ -139,11 +140,10 @@ def test_mint_thaws_reassignable_account(token_env):
     assert failed(handover) or failed(spend), "K-GPU minted to a KYC'd wallet reached a wallet without KYC"
 
 
-@pytest.mark.xfail(strict=True, reason="known vulnerability: a reassigned, thawed account lets a wallet without KYC redeem")
 def test_redeem_by_wallet_without_kyc(token_env):
-    """A wallet without KYC takes over a thawed non-ATA account, burns its K-GPU with redeem and
-    opens a KRW bank payout request in its own name. Secure behaviour: redeem rejects a holder
-    that never had a KYC record, or the owner change fails."""
+    """A wallet without KYC tries to take over a non-ATA account, burn its K-GPU with redeem and
+    open a KRW bank payout request in its own name. Secure behaviour: the account is never thawed
+    or funded, so the owner change or the redeem fails."""
     from kgpu_token_testkit import redeem_ix, redemption_address
 
     env = token_env
@@ -151,7 +151,7 @@ def test_redeem_by_wallet_without_kyc(token_env):
     mallory = Keypair()
     env.svm.airdrop(mallory.pubkey(), 10_000_000_000)
     plain = new_plain_token_account(env, alice)
-    assert not failed(mint_to(env, alice.pubkey(), 700, plain))
+    assert custom_error(mint_to(env, alice.pubkey(), 700, plain)) == ERRORS["InvalidTokenAccount"]
     handover = env.send([set_authority(SetAuthorityParams(
         program_id=TOKEN_2022_PROGRAM_ID, account=plain, authority=AuthorityType.ACCOUNT_OWNER,
         current_authority=alice.pubkey(), new_authority=mallory.pubkey(),

@@ -78,12 +78,38 @@ pub fn mint_supply(mint: &AccountInfo) -> Result<u64, TokenError> {
     Ok(read_u64(data, layout::MINT_SUPPLY))
 }
 
+/// Token-2022 `ExtensionType::ImmutableOwner`. Associated token accounts always carry it.
+const EXTENSION_IMMUTABLE_OWNER: u16 = 7;
+
 /// The fields of a K-GPU token account this program uses.
 pub struct TokenAccount<'a> {
     /// The owner field in the account data, which no instruction of this program changes.
     pub owner: &'a Pubkey,
     pub amount: u64,
     pub frozen: bool,
+    /// Whether the account has the ImmutableOwner extension. Without it, the owner can hand the
+    /// account to another wallet with `SetAuthority`, so a KYC check on today's owner would not
+    /// cover whoever owns it after a thaw.
+    pub immutable_owner: bool,
+}
+
+/// Returns whether the TLV extension area of a token account (the bytes after the account type
+/// byte) contains `extension`. Each entry is a u16 type, a u16 length and the value.
+fn has_extension(tlv: &[u8], extension: u16) -> bool {
+    let mut offset = 0;
+    while offset + 4 <= tlv.len() {
+        let kind = u16::from_le_bytes([tlv[offset], tlv[offset + 1]]);
+        if kind == extension {
+            return true;
+        }
+        // Type 0 (Uninitialized) marks the end of the written entries.
+        if kind == 0 {
+            return false;
+        }
+        let length = u16::from_le_bytes([tlv[offset + 2], tlv[offset + 3]]) as usize;
+        offset += 4 + length;
+    }
+    false
 }
 
 /// Reads `account` as a Token-2022 token account of `mint`.
@@ -98,9 +124,11 @@ pub fn load_token_account<'a>(account: &'a AccountInfo, mint: &Pubkey) -> Result
         return Err(TokenError::InvalidTokenAccount);
     }
     let owner = pubkey_at(data, layout::ACCOUNT_OWNER);
+    let immutable_owner = data.len() > ACCOUNT_LEN + 1 && has_extension(&data[ACCOUNT_LEN + 1..], EXTENSION_IMMUTABLE_OWNER);
     Ok(TokenAccount {
         owner,
         amount: read_u64(data, layout::ACCOUNT_AMOUNT),
         frozen: data[layout::ACCOUNT_STATE] == AccountState::Frozen as u8,
+        immutable_owner,
     })
 }

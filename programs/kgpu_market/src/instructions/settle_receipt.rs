@@ -138,8 +138,13 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     drop(config);
 
     // Compute payment, fee and emissions.
-    let full_price = mul_div_floor(receipt.gpu_seconds, job.price_per_gpu_hour, SECONDS_PER_HOUR)?;
-    let payment = full_price.min(job.escrowed);
+    // A price too large for u64 is above any escrow, so an overflow pays the whole escrow rather
+    // than failing: a renter cannot pick a price that makes every receipt unpayable. The divisor
+    // is a non-zero constant, so overflow is the only error mul_div_floor can return here.
+    let payment = match mul_div_floor(receipt.gpu_seconds, job.price_per_gpu_hour, SECONDS_PER_HOUR) {
+        Ok(full_price) => full_price.min(job.escrowed),
+        Err(_) => job.escrowed,
+    };
     let fee = bps_of_floor(payment, market.fee_bps)?;
     let provider_amount = payment - fee;
     let non_renewable_wh = receipt.energy_wh - receipt.renewable_wh;

@@ -122,6 +122,11 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     if !pubkey_eq(token_account.owner, &beneficiary) {
         return Err(TokenError::InvalidTokenAccount);
     }
+    // The mint may thaw the destination, so its owner must not be able to change afterwards:
+    // the beneficiary's associated token account, or any account with ImmutableOwner.
+    if !token_account.immutable_owner {
+        return Err(TokenError::InvalidTokenAccount);
+    }
 
     // Validate the deposit id is new: nothing exists at its canonical record address.
     deposit_account.require_writable()?;

@@ -126,10 +126,16 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     record.revoked = revoked as u8;
     let allowed = record.check_valid(config, clock().unix_timestamp).is_ok();
 
-    // Freeze or thaw the token accounts to match.
+    // Freeze or thaw the token accounts to match. Only accounts whose owner cannot change are
+    // thawed, so the KYC record always covers the wallet that holds them. Freezing any account
+    // of the wallet stays possible. A rejection here rolls back the record write with the rest
+    // of the transaction.
     config_signer!(config, signer);
     for account in token_accounts {
         let token_account = load_token_account(account, &config.mint)?;
+        if allowed && token_account.frozen && !token_account.immutable_owner {
+            return Err(TokenError::InvalidTokenAccount);
+        }
         if token_account.frozen == allowed {
             SetFrozen {
                 account,
