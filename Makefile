@@ -22,8 +22,7 @@ bench: programs
 	$(UV) run --frozen python bench/cu.py
 
 demo: programs
-	@echo "make demo: the end-to-end K-GPU demo is not built yet; see README.md" >&2
-	@exit 1
+	$(UV) run --frozen python -m kgpu.demo
 
 clean:
 	rm -rf programs/target

@@ -178,9 +178,10 @@ def build_program_instruction(payload: Payload, payer: Pubkey) -> Instruction:
     `kgpu_token` program decodes. `payer` pays the rent of a new deposit record (kind 2). The
     beneficiary's K-GPU token account is the destination of a mint.
 
-    NOTE: the `kgpu_market` account lists are not published yet. Kinds 16 and 17 build an
-    Anchor-style instruction (sha256("global:<name>")[:8], then the payload bytes) with only the
-    payer and the instructions sysvar as accounts, which the market program will reject.
+    NOTE: kinds 16 and 17 get a placeholder here: an Anchor-style instruction
+    (sha256("global:<name>")[:8], then the payload bytes) with only the payer and the
+    instructions sysvar as accounts, which the market program rejects. The worker builds the
+    real ones with `kgpu_oracle.market_posting` and passes them to `build_transaction`.
     """
     if isinstance(payload, AttestCollateral):
         return attest_collateral_instruction(payload)
@@ -202,8 +203,14 @@ def build_transaction(
     signatures: list[tuple[Pubkey, bytes]],
     payer: Keypair,
     blockhash: Hash,
+    *,
+    program_instruction: Instruction | None = None,
 ) -> Transaction:
     """Build and sign the transaction: the Ed25519 precompile instruction, then the program's.
+
+    `program_instruction` replaces the instruction of `build_program_instruction`. The worker
+    passes the `kgpu_market` instruction of kinds 16 and 17 from `kgpu_oracle.market_posting`,
+    because building it needs a read of the job account.
 
     A mint (kind 2) first creates the beneficiary's K-GPU token account when it does not exist
     (idempotent), so a deposit needs only the beneficiary's KYC record. The new account starts
@@ -219,7 +226,7 @@ def build_transaction(
         )
     instructions += [
         build_ed25519_instruction(message, signatures),
-        build_program_instruction(payload, payer.pubkey()),
+        program_instruction or build_program_instruction(payload, payer.pubkey()),
     ]
     transaction_message = Message.new_with_blockhash(instructions, payer.pubkey(), blockhash)
     return Transaction([payer], transaction_message, blockhash)

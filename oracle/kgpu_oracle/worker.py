@@ -24,6 +24,7 @@ from sqlalchemy import select
 from kgpu_oracle import db
 from kgpu_oracle.config import Peer
 from kgpu_oracle.logs import log_event
+from kgpu_oracle.market_posting import market_program_instruction_for_message
 from kgpu_oracle.outbox import (
     build_transaction,
     crash_point,
@@ -178,10 +179,13 @@ class OutboxWorker:
             attestation = session.get(db.Attestation, attestation_id)
             earlier = parse_signature(attestation.tx_signature)
             last_valid = attestation.last_valid_block_height
+            message = attestation.message
         if earlier is not None and not await self._earlier_is_dead(attestation_id, earlier, last_valid):
             return
 
         config = self.state.config
+        # The kgpu_market kinds name accounts that are read from the chain. Token kinds return None.
+        program_instruction = await market_program_instruction_for_message(self.rpc, message, config.operator.pubkey())
         try:
             latest = (await self.rpc.get_latest_blockhash()).value
         except Exception:
@@ -190,7 +194,13 @@ class OutboxWorker:
         with self.state.sessions() as session:
             attestation = session.get(db.Attestation, attestation_id)
             pairs = signatures_for(session, attestation, config.oracle_set)
-            transaction = build_transaction(attestation.message, pairs, config.operator, latest.blockhash)
+            if program_instruction is not None:
+                # settle_receipt names 16 accounts, so a third signature pushes its transaction over
+                # the 1,232-byte packet limit. Market kinds therefore carry exactly `threshold` signatures.
+                pairs = pairs[: config.threshold]
+            transaction = build_transaction(
+                attestation.message, pairs, config.operator, latest.blockhash, program_instruction=program_instruction
+            )
             crash_point("before_send_record")
             attestation.tx_signature = str(transaction.signatures[0])
             attestation.last_valid_block_height = latest.last_valid_block_height

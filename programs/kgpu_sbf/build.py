@@ -47,7 +47,8 @@ DEFAULT_TARGET_DIR = PROGRAMS_DIR / "target"
 TARGET = "bpfel-unknown-none"
 CPU = "v2"
 STACK_FRAME_SIZE = 4096  # bytes of stack per call frame, the SBPF v0 default
-DEBIAN_RUST_PACKAGES = ("rustc-web", "cargo-web", "rust-web-src")
+# rust-web-llvm brings llvm-22 (llc and friends), which rustc-web only recommends.
+DEBIAN_RUST_PACKAGES = ("rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm")
 DEBIAN_CARGO = Path("/usr/bin/cargo")
 DEBIAN_RUSTC = Path("/usr/bin/rustc")
 LLVM_TOOLS = ("llvm-ar", "llvm-dis", "llvm-as", "llc")

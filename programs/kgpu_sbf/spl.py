@@ -76,8 +76,9 @@ def ensure_token_2022(*, log: Callable[[str], object] = print) -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         raise SplProgramError(
-            "node and npm are required to fetch SPL Token-2022 v11; install them "
-            "(apt-get install -y nodejs npm) and run `python -m kgpu_sbf.spl` again")
+            "Node.js 20 or later with npm is required to fetch SPL Token-2022 v11 (the pinned npm "
+            "litesvm needs it; Debian 12's own nodejs is 18); install it and run "
+            "`python -m kgpu_sbf.spl` again")
 
     log(f"spl: installing npm litesvm into {NPM_PROJECT_DIR / 'node_modules'}")
     install = subprocess.run(

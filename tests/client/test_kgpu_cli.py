@@ -212,11 +212,17 @@ def test_unreachable_rpc_exit_3(tmp_path: Path) -> None:
         (["wallet", "transfer", "11111111111111111111111111111112", "0"], "error.amount_invalid"),
         (["wallet", "transfer", "11111111111111111111111111111112", "0.0000000001"], "error.amount_invalid"),
         (["wallet", "transfer", "11111111111111111111111111111112", "NaN"], "error.amount_invalid"),
+        (["wallet", "transfer", "11111111111111111111111111111112", "1e30"], "error.amount_invalid"),
+        (["wallet", "transfer", "11111111111111111111111111111112", "0,5"], "error.amount_invalid"),
+        (["wallet", "transfer", "11111111111111111111111111111112", "1,5"], "error.amount_invalid"),
+        (["wallet", "transfer", "11111111111111111111111111111112", "18446744073.709551616"], "error.amount_invalid"),
+        (["wallet", "transfer", "11111111111111111111111111111112", "18446744073709551616", "--token", "kgpu"], "error.amount_invalid"),
         (["wallet", "balance", "bad"], "error.address_invalid"),
         (["job", "open", "--provider", "bad", "--hours", "1", "--price", "1"], "error.address_invalid"),
         (["admin", "kyc", "bad"], "error.address_invalid"),
     ],
-    ids=["recipient", "kgpu-fraction", "zero", "below-lamport", "nan", "balance-address", "job-provider", "kyc-wallet"],
+    ids=["recipient", "kgpu-fraction", "zero", "below-lamport", "nan", "exponent", "decimal-comma", "misgrouped-comma",
+         "sol-above-u64", "kgpu-above-u64", "balance-address", "job-provider", "kyc-wallet"],
 )
 def test_invalid_input_exit_1(tmp_path: Path, args: list[str], key: str) -> None:
     path = tmp_path / "id.json"
@@ -236,3 +242,19 @@ def test_console_script_uses_kgpu_lang() -> None:
 
     assert completed.returncode == 0, completed.stderr
     assert "원화 연동 스테이블 토큰" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "base_units"),
+    [
+        ("1,000,000", "kgpu", 1_000_000),
+        ("1000000", "kgpu", 1_000_000),
+        ("0.5", "sol", 500_000_000),
+        ("1,234.5", "sol", 1_234_500_000_000),
+        ("18446744073709551615", "kgpu", 2**64 - 1),
+    ],
+)
+def test_parse_amount_accepts(text: str, token: str, base_units: int) -> None:
+    from kgpu.cli._wallet import TokenKind, parse_amount
+
+    assert parse_amount(text, TokenKind(token)) == base_units

@@ -4,6 +4,7 @@
 # inside functions, and string annotations could not see the local option types there.
 
 import asyncio
+import re
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
@@ -49,18 +50,31 @@ def parse_pubkey(value: str) -> Pubkey:
         raise InvalidAddressError(value=value) from exc
 
 
+# Plain digits with an optional decimal part, or digits grouped in threes by commas ("1,000,000").
+# A comma anywhere else, as in "0,5", is rejected rather than dropped, so it cannot turn 0.5 into 5.
+_AMOUNT = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+
+U64_MAX = 2**64 - 1
+
+
 def parse_amount(value: str, token: TokenKind) -> int:
-    """Convert a user amount to base units: lamports for SOL (up to 9 decimals), KRW for K-GPU (whole numbers)."""
+    """Convert a user amount to base units: lamports for SOL (up to 9 decimals), KRW for K-GPU (whole numbers).
+
+    Raises InvalidAmountError for anything but a positive decimal number whose base units fit in a u64.
+    """
     unit = "SOL" if token is TokenKind.sol else "KRW"
+    text = value.strip()
+    if not _AMOUNT.match(text):
+        raise InvalidAmountError(value=value, unit=unit)
     try:
-        amount = Decimal(value.replace(",", "").strip())
+        amount = Decimal(text.replace(",", ""))
     except InvalidOperation as exc:
         raise InvalidAmountError(value=value, unit=unit) from exc
-    if not amount.is_finite() or amount <= 0:
+    if amount <= 0:
         raise InvalidAmountError(value=value, unit=unit)
     scale = LAMPORTS_PER_SOL if token is TokenKind.sol else 10**KGPU_DECIMALS
     base_units = amount * scale
-    if base_units != base_units.to_integral_value():
+    if base_units != base_units.to_integral_value() or base_units > U64_MAX:
         raise InvalidAmountError(value=value, unit=unit)
     return int(base_units)
 
