@@ -166,7 +166,7 @@ def measure() -> list[CuRow]:
         env.quorum(16, receipt.payload()),
         settle_receipt_ix(env.admin.pubkey(), receipt, provider_key, wallet.pubkey()),
     ]))
-    record("close_job", env.send_ok([close_job_ix(renter.pubkey(), job, renter.pubkey())], [renter]))
+    record("close_job", env.send_ok([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider_key)], [renter]))
     record("claim_rewards", env.send_ok([claim_rewards_ix(wallet.pubkey())], [wallet]))
     record("request_unstake", env.send_ok([request_unstake_ix(wallet.pubkey(), 1_000_000)], [wallet]))
     env.token.set_time(env.token.now() + env.market().unbonding_period)

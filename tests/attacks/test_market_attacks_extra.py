@@ -157,13 +157,12 @@ def test_seize_escrow_locks_refund(market_env):
     provider = env.new_provider()
     renter, job = open_job(env, provider, budget=100_000)
     seize = env.send([token_kit.seize_ix(env.admin.pubkey(), ESCROW_VAULT, 100_000, b"\x00" * 32)])
-    refund = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey())], [renter])
+    refund = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter])
     assert failed(seize) or not failed(refund), (
         "seize burned the escrow vault, so close_job can no longer refund the renter"
     )
 
 
-@pytest.mark.xfail(strict=True, reason="known vulnerability: stake behind an open job can be unstaked and withdrawn")
 def test_withdraw_stake_during_open_job(market_env):
     """A provider unstakes everything after a job opens and withdraws after unbonding while the
     job still settles, so a later slash for that job finds nothing. Secure behaviour: stake backing
@@ -171,12 +170,15 @@ def test_withdraw_stake_during_open_job(market_env):
     env = market_env
     provider = env.new_provider(stake=2_000_000)
     _, job = open_job(env, provider, duration=30 * 86_400)
-    ok(env.send([request_unstake_ix(provider.wallet.pubkey(), 2_000_000)], [provider.wallet]))
+    env.send([request_unstake_ix(provider.wallet.pubkey(), 2_000_000)], [provider.wallet])
     env.token.set_time(env.token.now() + UNBONDING_PERIOD)
     withdraw = env.send([withdraw_unstaked_ix(provider.wallet.pubkey())], [provider.wallet])
-    # The job runs 30 days. After 7 it is still open, with no stake behind the provider.
+    # The job runs 30 days. After 7 it is still open and must still have stake behind it.
     assert decode(env.svm, job).status == 0
     assert failed(withdraw), "stake that backs an open 30-day job was withdrawn after 7 days"
+    assert decode(env.svm, provider.address).active_stake == 2_000_000
+    ok(env.slash(Slash(provider.address, 1, 2_000_000, INSURANCE_VAULT)))
+    assert balance(env.svm, INSURANCE_VAULT) == 2_000_000
 
 
 def test_withdraw_before_unbonding_end(market_env):
@@ -232,7 +234,7 @@ def test_refund_to_legacy_token_account(market_env):
     data[108] = 1
     env.svm.set_account(fake, Account(lamports=10**7, data=bytes(data), owner=legacy_program, executable=False))
     before = snapshot(env, [ESCROW_VAULT, job])
-    result = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), destination=fake)], [renter])
+    result = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=fake)], [renter])
     assert failed(result)
     assert snapshot(env, [ESCROW_VAULT, job]) == before
 
@@ -281,6 +283,6 @@ def test_refund_to_carbon_account(market_env):
     renter, job = open_job(env, provider)
     env.send_ok([create_associated_token_account(env.admin.pubkey(), renter.pubkey(), CARBON_MINT, TOKEN_2022_PROGRAM_ID)])
     before = snapshot(env, [ESCROW_VAULT, job])
-    result = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), destination=carbon_account(renter.pubkey()))], [renter])
+    result = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=carbon_account(renter.pubkey()))], [renter])
     assert failed(result)
     assert snapshot(env, [ESCROW_VAULT, job]) == before

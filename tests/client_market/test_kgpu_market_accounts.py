@@ -112,17 +112,25 @@ def test_full_run_decodes_every_account(market_env: SdkMarketEnv) -> None:
     assert provider_view.approved
     assert provider_view.carbon_credits == 1_500
     assert provider_view.total_earned == 7_020
+    assert provider_view.open_jobs == 1
     market_view = market.Market.from_bytes(market_env.data(market.market_address()))
     assert provider_view.required_stake(market_view) == 2_000_000
     # The only staker earns the whole fee.
     assert provider_view.claimable_rewards(market_view) == 180
     assert market_env.balance(market.carbon_token_account(provider.wallet.pubkey())) == 1_500
 
-    # Claim, unstake, withdraw after the period, slash and close, all through the SDK builders.
+    # Claim, close, unstake, withdraw after the period and slash, all through the SDK builders.
+    # The provider stakes exactly the minimum, so it can unstake only after the job is closed.
     wallet = provider.wallet
     kgpu_before = market_env.balance(kit.kgpu_account(wallet.pubkey()))
     market_env.send_ok([market.claim_rewards_instruction(authority=wallet.pubkey())], [wallet])
     assert market_env.balance(kit.kgpu_account(wallet.pubkey())) == kgpu_before + 180
+
+    market_env.send_ok([market.close_job_instruction(caller=renter.pubkey(), job=job, renter=renter.pubkey(), provider=provider.address)], [renter])
+    closed = market.Job.from_bytes(market_env.data(job))
+    assert closed.status == market.JobStatus.CLOSED
+    assert (closed.refunded, closed.escrowed) == (92_800, 0)
+    assert market.Provider.from_bytes(market_env.data(provider.address)).open_jobs == 0
 
     market_env.send_ok([market.request_unstake_instruction(authority=wallet.pubkey(), amount=500_000)], [wallet])
     market_env.token.set_time(market_env.token.now() + LAUNCH_PARAMS.unbonding_period)
@@ -132,11 +140,6 @@ def test_full_run_decodes_every_account(market_env: SdkMarketEnv) -> None:
     slash = Slash(provider.address, 1, 100_000, b"\x05" * 32, market.insurance_vault_address())
     market_env.send_ok([market_env.quorum(slash), market.slash_instruction(slash)])
     assert market_env.balance(market.insurance_vault_address()) == 100_000
-
-    market_env.send_ok([market.close_job_instruction(caller=renter.pubkey(), job=job, renter=renter.pubkey())], [renter])
-    closed = market.Job.from_bytes(market_env.data(job))
-    assert closed.status == market.JobStatus.CLOSED
-    assert (closed.refunded, closed.escrowed) == (92_800, 0)
 
     provider_view = market.Provider.from_bytes(market_env.data(provider.address))
     assert (provider_view.active_stake, provider_view.total_withdrawn, provider_view.total_slashed) == (1_400_000, 500_000, 100_000)
@@ -188,8 +191,8 @@ def test_open_job_error_decoded(market_env: SdkMarketEnv) -> None:
     assert isinstance(error, market.InsufficientStakeError)
     assert isinstance(error, market.KgpuMarketError)
     assert (error.code, error.error_name, error.program_id) == (6006, "InsufficientStake", KGPU_MARKET_PROGRAM_ID)
-    assert "must stake more K-GPU" in error.message("en")
-    assert "stake로 K-GPU를 더 예치해야" in error.message("ko")
+    assert "stake more K-GPU" in error.message("en")
+    assert "stake로 K-GPU를 더 예치하고" in error.message("ko")
 
 
 def test_replayed_receipt_error_decoded(market_env: SdkMarketEnv) -> None:

@@ -220,11 +220,11 @@ def open_job_ix(
     })
 
 
-def close_job_ix(caller: Pubkey, job: Pubkey, renter: Pubkey, *, destination: Pubkey | None = None) -> Instruction:
+def close_job_ix(caller: Pubkey, job: Pubkey, renter: Pubkey, provider: Pubkey, *, destination: Pubkey | None = None) -> Instruction:
     return market_ix("close_job", {}, {
         "caller": caller, "job": job, "market": MARKET, "destination": destination or kgpu_account(renter),
         "escrow_vault": ESCROW_VAULT, "vault_authority": AUTHORITY, "kgpu_mint": KGPU_MINT,
-        "token_program": TOKEN_2022_PROGRAM_ID,
+        "token_program": TOKEN_2022_PROGRAM_ID, "provider": provider,
     })
 
 

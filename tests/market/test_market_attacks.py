@@ -278,7 +278,7 @@ def test_settle_fake_instructions_sysvar(setup):
 
 def test_settle_closed_job(setup):
     env, provider, renter, job = setup
-    ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey())], [renter]))
+    ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter]))
     assert_error(env.settle(receipt_for(env, job), provider), "JobClosed")
 
 
@@ -310,18 +310,18 @@ def test_settle_overflow_pays_escrow(env):
 def test_close_by_stranger_before_end(setup):
     env, provider, renter, job = setup
     stranger = env.new_wallet()
-    assert_error(env.send([close_job_ix(stranger.pubkey(), job, renter.pubkey())], [stranger]), "JobNotEnded")
+    assert_error(env.send([close_job_ix(stranger.pubkey(), job, renter.pubkey(), provider.address)], [stranger]), "JobNotEnded")
 
 
 def test_close_refund_to_other_account(setup):
     env, provider, renter, job = setup
-    assert_error(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), destination=kgpu_account(provider.wallet.pubkey()))], [renter]), "InvalidTokenAccount")
+    assert_error(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=kgpu_account(provider.wallet.pubkey()))], [renter]), "InvalidTokenAccount")
 
 
 def test_close_twice(setup):
     env, provider, renter, job = setup
-    ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey())], [renter]))
-    assert_error(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey())], [renter]), "JobClosed")
+    ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter]))
+    assert_error(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter]), "JobClosed")
 
 
 def test_early_withdrawal(env):

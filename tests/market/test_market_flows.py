@@ -136,7 +136,7 @@ def test_job_settle_close_exact_balances(env):
 
     # When the renter closes the job, the rest is refunded.
     renter_before = balance(env.svm, kgpu_account(renter.pubkey()))
-    result = ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey())], [renter]))
+    result = ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter]))
     assert balance(env.svm, kgpu_account(renter.pubkey())) == renter_before + 94_000
     assert balance(env.svm, ESCROW_VAULT) == 0
     state = decode(env.svm, job)
@@ -167,7 +167,7 @@ def test_close_by_anyone_after_end_time(env):
     ok(result)
     stranger = env.new_wallet()
     env.token.set_time(env.token.now() + 3_600)
-    ok(env.send([close_job_ix(stranger.pubkey(), job, renter.pubkey())], [stranger]))
+    ok(env.send([close_job_ix(stranger.pubkey(), job, renter.pubkey(), provider.address)], [stranger]))
     assert balance(env.svm, kgpu_account(renter.pubkey())) == 1_000_000
     assert decode(env.svm, job).status == 1
 

@@ -92,7 +92,7 @@ def test_every_account_and_event_decodes(env):
     collect(result)
     now = env.token.now()
     collect(env.settle(UsageReceipt(job, 1, 3_600, now - 3_600, now, 100, 50), provider))
-    collect(env.send_ok([close_job_ix(renter.pubkey(), job, renter.pubkey())], [renter]))
+    collect(env.send_ok([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter]))
     collect(env.send_ok([claim_rewards_ix(provider.wallet.pubkey())], [provider.wallet]))
     collect(env.send_ok([request_unstake_ix(provider.wallet.pubkey(), 1_000)], [provider.wallet]))
     env.token.set_time(now + env.market().unbonding_period)

@@ -16,6 +16,7 @@ from kgpu_sbf.loader import deploy_upgradeable, program_elf, program_keypair
 from market_testkit import (
     ESCROW_VAULT,
     INSURANCE_VAULT,
+    MIN_STAKE_PER_GPU,
     REWARD_VAULT,
     STAKE_VAULT,
     Slash,
@@ -79,10 +80,10 @@ class MarketMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.jobs)
     @rule(index=st.integers(0, 50), by_renter=st.booleans())
     def close(self, index, by_renter):
-        job, renter, _ = self.jobs[index % len(self.jobs)]
+        job, renter, provider = self.jobs[index % len(self.jobs)]
         caller = renter if by_renter else self.stranger
         state = decode(self.env.svm, job)
-        result = self.env.send([close_job_ix(caller.pubkey(), job, renter.pubkey())], [caller])
+        result = self.env.send([close_job_ix(caller.pubkey(), job, renter.pubkey(), provider.address)], [caller])
         succeeded(result, "close")
         if not by_renter and self.env.token.now() < state.end_time:
             assert not succeeded(result), "a stranger closed a job before its end time"
@@ -99,7 +100,12 @@ class MarketMachine(RuleBasedStateMachine):
     @rule(provider=st.integers(0, 1), amount=st.integers(1, 3_000_000))
     def request_unstake(self, provider, amount):
         wallet = self.providers[provider].wallet
-        succeeded(self.env.send([request_unstake_ix(wallet.pubkey(), amount)], [wallet]), "request_unstake")
+        state = decode(self.env.svm, self.providers[provider].address)
+        result = self.env.send([request_unstake_ix(wallet.pubkey(), amount)], [wallet])
+        succeeded(result, "request_unstake")
+        required = MIN_STAKE_PER_GPU * state.gpu_count
+        if state.open_jobs and amount <= state.active_stake and state.active_stake - amount < required:
+            assert not succeeded(result), "stake backing an open job moved to unbonding"
 
     @rule(provider=st.integers(0, 1))
     def withdraw(self, provider):
@@ -143,6 +149,12 @@ class MarketMachine(RuleBasedStateMachine):
         for provider in self.providers:
             state = decode(self.env.svm, provider.address)
             assert state.total_staked == state.active_stake + state.unbonding_stake + state.total_withdrawn + state.total_slashed
+
+    @invariant()
+    def open_jobs_counted(self):
+        for provider in self.providers:
+            expected = sum(1 for job, _, owner in self.jobs if owner is provider and decode(self.env.svm, job).status == 0)
+            assert decode(self.env.svm, provider.address).open_jobs == expected
 
     @invariant()
     def rewards_covered(self):

@@ -20,6 +20,7 @@ Provider (248)  8 authority | 40 node_key | 72 gpu_model [32] | 104 active_stake
                 | 168 claimed_rewards | 176 slash_count | 184 registered_at i64 | 192 total_earned
                 | 200 carbon_credits | 208 co2_grams | 216 gpu_seconds | 224 receipt_count
                 | 232 gpu_count u32 | 236 region [2] | 238 energy_source | 239 approved | 240 bump
+                | 241 reserved [3] | 244 open_jobs u32
 Job (240)       8 renter | 40 provider | 72 provider_authority | 104 nonce | 112 price_per_gpu_hour
                 | 120 funded | 128 escrowed | 136 paid | 144 fees | 152 refunded | 160 opened_at i64
                 | 168 end_time i64 | 176 last_sequence | 184 receipt_count | 192 gpu_seconds
@@ -228,6 +229,9 @@ class Provider:
     approved: bool
     """Set by the token config's registry authority."""
     bump: int
+    open_jobs: int
+    """Jobs opened with this provider and not yet closed. While it is above zero, `request_unstake`
+    keeps `active_stake` at or above :meth:`required_stake`."""
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Provider:
@@ -241,7 +245,10 @@ class Provider:
         except ValueError:
             raise AccountDecodeError(f"unknown energy source {data[238]}: the account is corrupt") from None
         approved = _bool("approved", data[239])
-        return cls(authority, node_key, data[72:104], *counters, gpu_count, data[236:238], energy_source, approved, data[240])
+        (open_jobs,) = struct.unpack_from("<I", data, 244)
+        return cls(
+            authority, node_key, data[72:104], *counters, gpu_count, data[236:238], energy_source, approved, data[240], open_jobs
+        )
 
     @property
     def gpu_model_name(self) -> str:
@@ -249,7 +256,10 @@ class Provider:
         return self.gpu_model.rstrip(b"\0").decode("utf-8", errors="replace")
 
     def required_stake(self, market: Market) -> int:
-        """Return the active stake `open_job` requires: `min_stake_per_gpu * gpu_count` K-GPU."""
+        """Return the active stake `open_job` requires: `min_stake_per_gpu * gpu_count` K-GPU.
+
+        `request_unstake` keeps the same amount active while :attr:`open_jobs` is above zero.
+        """
         return market.min_stake_per_gpu * self.gpu_count
 
     def claimable_rewards(self, market: Market) -> int:

@@ -47,8 +47,8 @@ MARKET_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "The provider is not approved by the registry authority (instruction {index}, kgpu_market error {code}): ask the registry authority to run approve_provider.",
     },
     "error.kgpu_market.insufficient_stake": {
-        "ko": "공급자의 활성 스테이크가 GPU당 최소 스테이크와 GPU 수의 곱보다 적습니다(명령어 {index}번, kgpu_market 오류 {code}). 공급자가 stake로 K-GPU를 더 예치해야 합니다.",
-        "en": "The provider's active stake is below min_stake_per_gpu times gpu_count (instruction {index}, kgpu_market error {code}): the provider must stake more K-GPU.",
+        "ko": "공급자의 활성 스테이크가 GPU당 최소 스테이크와 GPU 수의 곱보다 적거나, 열린 작업이 있는 동안 스테이크 해제로 그보다 적어집니다(명령어 {index}번, kgpu_market 오류 {code}). 작업을 열려면 stake로 K-GPU를 더 예치하고, 해제하려면 금액을 줄이거나 공급자의 작업이 모두 닫힌 뒤 다시 요청하세요.",
+        "en": "The provider's active stake is below min_stake_per_gpu times gpu_count, or an unstake would take it below that while the provider has open jobs (instruction {index}, kgpu_market error {code}): to open a job, stake more K-GPU; to unstake, request less or wait until the provider's jobs are closed.",
     },
     "error.kgpu_market.jurisdiction_blocked": {
         "ko": "임차인의 KYC 관할이 마켓의 차단 목록에 있습니다(명령어 {index}번, kgpu_market 오류 {code}). 이 관할의 지갑은 작업을 열 수 없습니다.",

@@ -415,11 +415,12 @@ class MarketClient:
         Raises:
             JobNotFoundError: no job exists at `job`.
         """
-        renter = (await self._require_job(job)).renter
+        stored = await self._require_job(job)
         instruction = close_job_instruction(
             caller=caller.pubkey(),
             job=job,
-            renter=renter,
+            renter=stored.renter,
+            provider=stored.provider,
             destination=destination,
             program_id=self.program_id,
             token_program_id=self.token_program_id,

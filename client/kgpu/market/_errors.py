@@ -123,7 +123,11 @@ class ProviderNotApprovedError(KgpuMarketError):
 
 @register_program_error(KGPU_MARKET_PROGRAM_ID, 6006)
 class InsufficientStakeError(KgpuMarketError):
-    """6006 `InsufficientStake`: the provider's active stake is below min_stake_per_gpu times gpu_count."""
+    """6006 `InsufficientStake`: the provider's active stake is below min_stake_per_gpu times gpu_count.
+
+    `open_job` raises it for a provider below the minimum. `request_unstake` raises it when the
+    unstake would take the active stake below the minimum while the provider has open jobs.
+    """
 
     error_name = "InsufficientStake"
     key = "error.kgpu_market.insufficient_stake"

@@ -300,7 +300,9 @@ def request_unstake_instruction(
 ) -> Instruction:
     """Build `request_unstake`: move `amount` K-GPU (1 to the active stake) into unbonding.
 
-    A new request restarts the unbonding period for all stake still unbonding.
+    A new request restarts the unbonding period for all stake still unbonding. While the provider
+    has open jobs (`Provider.open_jobs`), the program rejects a request that would leave less than
+    `min_stake_per_gpu * gpu_count` active with `InsufficientStake`.
     """
     data = instruction_discriminator("request_unstake") + struct.pack("<Q", _positive_u64("amount", amount))
     accounts = [
@@ -373,7 +375,7 @@ def open_job_instruction(
 
     Args:
         renter: Signer and payer. Needs a valid KYC record in the token program.
-        provider: The `Provider` account, approved and staked.
+        provider: The `Provider` account, approved and staked. Its open job count goes up by one.
         nonce: Any u64 the renter has not used for another job.
         price_per_gpu_hour: K-GPU per GPU-hour, above zero.
         budget: K-GPU moved into escrow, above zero.
@@ -396,7 +398,7 @@ def open_job_instruction(
         _meta(renter, writable=True, signer=True),
         _meta(job_address(renter, nonce, program_id), writable=True),
         _meta(market_address(program_id), writable=True),
-        _meta(provider),
+        _meta(provider, writable=True),
         _meta(config_address(token_program_id)),
         _meta(kyc_record_address(renter, token_program_id)),
         _meta(source or token_account_address(renter, token_program_id), writable=True),
@@ -413,6 +415,7 @@ def close_job_instruction(
     caller: Pubkey,
     job: Pubkey,
     renter: Pubkey,
+    provider: Pubkey,
     destination: Pubkey | None = None,
     program_id: Pubkey = KGPU_MARKET_PROGRAM_ID,
     token_program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID,
@@ -423,6 +426,7 @@ def close_job_instruction(
         caller: Signer. The renter at any time, anyone else from `Job.end_time` on.
         job: The `Job` account.
         renter: `Job.renter`, whose K-GPU associated token account is the default `destination`.
+        provider: `Job.provider`, the `Provider` account whose open job count goes down by one.
     """
     accounts = [
         _meta(caller, signer=True),
@@ -433,6 +437,7 @@ def close_job_instruction(
         _meta(authority_address(program_id)),
         _meta(mint_address(token_program_id)),
         _meta(TOKEN_2022_PROGRAM_ID),
+        _meta(provider, writable=True),
     ]
     return Instruction(program_id, instruction_discriminator("close_job"), accounts)
 

@@ -26,7 +26,8 @@ pub enum MarketError {
     // 6005
     /// The provider is not approved by the registry authority.
     ProviderNotApproved,
-    /// The provider's active stake is below `min_stake_per_gpu * gpu_count`.
+    /// The provider's active stake is below `min_stake_per_gpu * gpu_count` when a job opens,
+    /// or an unstake would take it below that while the provider has open jobs.
     InsufficientStake,
     /// The renter's KYC jurisdiction is on the market's blocked list.
     JurisdictionBlocked,

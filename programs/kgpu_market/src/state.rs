@@ -74,8 +74,11 @@
 //! 238  1   energy_source     0 grid, 1 solar, 2 wind, 3 hydro, 4 geothermal, 5 mixed
 //! 239  1   approved          bool, set by the registry authority
 //! 240  1   bump
-//! 241  7   reserved
+//! 241  3   reserved
+//! 244  4   open_jobs         u32, jobs opened with this provider and not yet closed
 //! ```
+//! While `open_jobs` is above zero, `request_unstake` keeps `active_stake` at or above
+//! `min_stake_per_gpu * gpu_count`.
 //!
 //! # Job, PDA `["job", renter, nonce as u64 LE]`, 240 bytes
 //!
@@ -384,10 +387,11 @@ pub struct Provider {
     pub energy_source: u8,
     pub approved: u8,
     pub bump: u8,
-    pub reserved: [u8; 7],
+    pub reserved: [u8; 3],
+    pub open_jobs: u32,
 }
 
-assert_layout!(Provider, 248, 8 + 32 * 3 + 8 * 16 + 4 + 2 + 1 + 1 + 1 + 7);
+assert_layout!(Provider, 248, 8 + 32 * 3 + 8 * 16 + 4 + 2 + 1 + 1 + 1 + 3 + 4);
 
 // SAFETY: integers and byte arrays without padding, asserted above.
 unsafe impl AccountType for Provider {

@@ -14,6 +14,7 @@
 //!   5. `[]` authority, PDA `["authority"]`
 //!   6. `[]` K-GPU mint
 //!   7. `[]` Token-2022 program
+//!   8. `[WRITE]` provider, the job's `Provider` account, whose open job count goes down by one
 //!
 //! Data after the discriminator: none.
 
@@ -23,11 +24,11 @@ use crate::accounts::{check_key, check_token_account};
 use crate::error::MarketError;
 use crate::events::{Event, JOB_CLOSED};
 use crate::instructions::now;
-use crate::state::{load_mut, Counter, Job, Market, JOB_CLOSED as CLOSED, JOB_OPEN};
+use crate::state::{load_mut, Counter, Job, Market, Provider, JOB_CLOSED as CLOSED, JOB_OPEN};
 use crate::vault::VaultTransfer;
 
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
-    let [caller, job_account, market_account, destination, escrow_vault, vault_authority, mint, token_program, ..] =
+    let [caller, job_account, market_account, destination, escrow_vault, vault_authority, mint, token_program, provider_account, ..] =
         accounts
     else {
         return Err(ProgramError::NotEnoughAccountKeys);
@@ -51,6 +52,10 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     check_key(mint, &market.kgpu_mint)?;
     check_token_account(destination, &market.kgpu_mint, &job.renter)?;
 
+    // Validate the job's provider.
+    check_key(provider_account, &job.provider)?;
+    let mut provider = load_mut::<Provider>(provider_account, program_id)?;
+
     // Refund the escrow and close the job.
     let refund = job.escrowed;
     job.escrowed = 0;
@@ -58,6 +63,9 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     job.status = CLOSED;
     job.closed_at = now;
     market.total_escrowed.decrease(refund)?;
+    // Jobs opened before the provider counted its open jobs were never counted, so the count
+    // stops at zero instead of failing their close and locking the refund.
+    provider.open_jobs = provider.open_jobs.saturating_sub(1);
     VaultTransfer {
         vault: escrow_vault,
         destination,

@@ -10,7 +10,7 @@
 //!   0. `[WRITE, SIGNER]` renter, pays for the job account
 //!   1. `[WRITE]` job, PDA `["job", renter, nonce as u64 LE]`
 //!   2. `[WRITE]` market
-//!   3. `[]` provider
+//!   3. `[WRITE]` provider, whose open job count goes up by one
 //!   4. `[]` token config, the address the market stores
 //!   5. `[]` renter's KYC record, PDA `["kyc", renter]` of `kgpu_token`
 //!   6. `[WRITE]` renter's K-GPU token account
@@ -90,7 +90,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     }
 
     // Validate the provider: approved, region not blocked, enough active stake.
-    let provider = load::<Provider>(provider_account, program_id)?;
+    let mut provider = load_mut::<Provider>(provider_account, program_id)?;
     if provider.approved == 0 {
         return Err(MarketError::ProviderNotApproved.into());
     }
@@ -140,6 +140,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     job.bump = bump;
     market.total_escrowed.increase(budget)?;
     market.job_count.increase(1)?;
+    provider.open_jobs = provider.open_jobs.checked_add(1).ok_or(ProgramError::ArithmeticOverflow)?;
 
     JobOpened {
         discriminator: JOB_OPENED,

@@ -3,6 +3,10 @@
 //!
 //! A new request restarts the period for all stake that is still unbonding.
 //!
+//! While the provider has open jobs, the active stake left after the request must stay at or
+//! above `min_stake_per_gpu * gpu_count`, the stake `open_job` required, so that a slash for an
+//! open job still finds it. The check uses the market's current `min_stake_per_gpu`.
+//!
 //! Accounts:
 //!   0. `[SIGNER]` provider authority
 //!   1. `[WRITE]` provider
@@ -10,6 +14,7 @@
 //!
 //! Data after the discriminator: `[0..8]` amount, u64 K-GPU, 1..=active stake.
 
+use kgpu_framework::math::checked_mul;
 use kgpu_framework::prelude::*;
 
 use crate::error::MarketError;
@@ -36,6 +41,15 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
         return Err(MarketError::InvalidAmount.into());
     }
     let mut market = load_mut::<Market>(market_account, program_id)?;
+
+    // Keep the stake that backs open jobs.
+    if provider.open_jobs > 0 {
+        let required_stake = checked_mul(market.min_stake_per_gpu, provider.gpu_count as u64)?;
+        // `amount` is at most `active_stake`, checked above.
+        if provider.active_stake - amount < required_stake {
+            return Err(MarketError::InsufficientStake.into());
+        }
+    }
 
     // Move the stake to unbonding.
     let unbonding_end = now()?.checked_add(market.unbonding_period).ok_or(ProgramError::ArithmeticOverflow)?;

@@ -1,6 +1,9 @@
 //! `withdraw_unstaked`: after the unbonding period, the provider takes all its unbonding stake
 //! out of the stake vault.
 //!
+//! Open jobs need no check here. `open_job` requires active stake, and `request_unstake` keeps
+//! that stake active while the provider has open jobs, so unbonding stake never backs a job.
+//!
 //! Accounts:
 //!   0. `[SIGNER]` provider authority
 //!   1. `[WRITE]` provider
