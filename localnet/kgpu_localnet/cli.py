@@ -18,25 +18,83 @@ from solders.keypair import Keypair
 
 log = logging.getLogger("kgpu_localnet")
 
+MAX_PORT = 65535
+# solana-epoch-schedule 3.0.0 (MINIMUM_SLOTS_PER_EPOCH) panics on a schedule with fewer slots.
+MIN_SLOTS_PER_EPOCH = 32
+MAX_SLOTS_PER_EPOCH = 2**64 - 1
+SHORT_SLOT_MS = 10
+USAGE_ERROR = 2
+
+
+def _integer(text: str, name: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid {name} {text!r}: expected an integer") from None
+
+
+def _port(text: str) -> int:
+    port = _integer(text, "port")
+    if not 1 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"invalid port {port}: a TCP port is 1..{MAX_PORT}; pick a free port in that range")
+    return port
+
+
+def _slot_ms(text: str) -> int:
+    slot_ms = _integer(text, "slot duration")
+    if slot_ms < 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid slot duration {slot_ms} ms: must be at least 1, because the server completes a slot"
+            " every --slot-ms milliseconds and would otherwise complete slots in a busy loop (default 400)"
+        )
+    return slot_ms
+
+
+def _slots_per_epoch(text: str) -> int:
+    slots = _integer(text, "slots per epoch")
+    if slots < MIN_SLOTS_PER_EPOCH:
+        raise argparse.ArgumentTypeError(
+            f"invalid slots per epoch {slots}: must be at least {MIN_SLOTS_PER_EPOCH},"
+            " the minimum of Solana's epoch schedule (default 432000)"
+        )
+    if slots > MAX_SLOTS_PER_EPOCH:
+        raise argparse.ArgumentTypeError(f"invalid slots per epoch {slots}: must fit in a u64 (at most 2**64 - 1)")
+    return slots
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kgpu-localnet",
         description="Run a local Solana cluster with Solana's JSON-RPC and PubSub APIs.",
     )
-    parser.add_argument("--rpc-port", type=int, default=8899, help="JSON-RPC HTTP port (default 8899)")
-    parser.add_argument("--ws-port", type=int, default=None, help="PubSub WebSocket port (default: RPC port + 1)")
+    parser.add_argument("--rpc-port", type=_port, default=8899, help="JSON-RPC HTTP port, 1..65535 (default 8899)")
+    parser.add_argument("--ws-port", type=_port, default=None, help="PubSub WebSocket port, 1..65535 (default: RPC port + 1)")
     parser.add_argument("--bind-address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--ledger", type=Path, default=Path(".kgpu-localnet"), help="ledger directory (default .kgpu-localnet in the current directory)")
+    parser.add_argument("--ledger", type=Path, default=Path(".kgpu-localnet"), help="ledger directory, created when missing; one server at a time may use it (default .kgpu-localnet in the current directory)")
     parser.add_argument("--reset", action="store_true", help="delete the ledger and start from genesis")
-    parser.add_argument("--slot-ms", type=int, default=400, help="slot duration in milliseconds (default 400)")
-    parser.add_argument("--slots-per-epoch", type=int, default=432_000, help="slots per epoch, without warmup (default 432000); applies to a new ledger")
+    parser.add_argument("--slot-ms", type=_slot_ms, default=400, help="slot duration in milliseconds, at least 1 (default 400)")
+    parser.add_argument("--slots-per-epoch", type=_slots_per_epoch, default=432_000, help="slots per epoch, without warmup, at least 32 (default 432000); applies to a new ledger")
     parser.add_argument("--program", action="append", default=[], metavar="ID=PATH", help="add an SBF program at an address (base58 or keypair file); repeatable")
     parser.add_argument("--account", action="append", default=[], metavar="ADDRESS=JSON_FILE", help="load an account from `solana account --output json` output; repeatable")
     parser.add_argument("--programs-dir", type=Path, default=None, help="K-GPU programs folder with target/deploy/*.so and keys/ (default: the repository's programs/)")
     parser.add_argument("--engine", choices=("litesvm", "solana-test-validator"), default="litesvm", help="validator engine (default litesvm)")
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
     return parser
+
+
+def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Check the options that depend on each other or on the file system; exit with status 2 on an error."""
+    if args.ws_port is None and args.rpc_port == MAX_PORT:
+        parser.error(
+            f"--rpc-port {args.rpc_port} leaves no port for PubSub, which defaults to the RPC port + 1;"
+            " pass a lower --rpc-port or set --ws-port"
+        )
+    if args.ws_port is not None and args.ws_port == args.rpc_port:
+        parser.error(f"--ws-port {args.ws_port} equals --rpc-port; JSON-RPC and PubSub need two different ports")
+    if args.ledger.exists() and not args.ledger.is_dir():
+        parser.error(
+            f"--ledger {args.ledger} is a file, not a directory; pass a directory path (it is created when missing)"
+        )
 
 
 def _split_pair(text: str, option: str) -> tuple[str, str]:
@@ -55,6 +113,9 @@ async def run_litesvm(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     ws_port = args.ws_port if args.ws_port is not None else args.rpc_port + 1
+    # The lock is taken before `--reset` deletes anything, so a second server cannot wipe the
+    # ledger of a running one. It is released when the process exits, even on `kill -9`.
+    lock_descriptor = lock_ledger_directory(args.ledger)
     cluster = Cluster(
         ClusterConfig(ledger_dir=args.ledger, slot_ms=args.slot_ms, slots_per_epoch=args.slots_per_epoch, reset=args.reset)
     )
@@ -110,8 +171,31 @@ async def run_litesvm(args: argparse.Namespace) -> int:
     http_server.close()
     ws_server.close()
     await cluster.stop()
+    os.close(lock_descriptor)
     log.info("stopped")
     return 0
+
+
+def lock_ledger_directory(ledger: Path) -> int:
+    """Create the ledger directory and lock it for this process; exit with a message when that fails."""
+    from kgpu_localnet.ledger import LedgerInUseError, lock_ledger
+
+    try:
+        ledger.mkdir(parents=True, exist_ok=True)
+        return lock_ledger(ledger)
+    except LedgerInUseError as error:
+        owner = f" (pid {error.owner_pid})" if error.owner_pid else ""
+        raise SystemExit(
+            f"kgpu-localnet: ledger {ledger} is in use by another kgpu-localnet{owner};"
+            " stop that server or pass a different --ledger"
+        ) from None
+    except OSError as error:
+        print(
+            f"kgpu-localnet: cannot use --ledger {ledger}: {error.strerror or error};"
+            " pass a directory path that you can write to",
+            file=sys.stderr,
+        )
+        raise SystemExit(USAGE_ERROR) from None
 
 
 def run_test_validator(args: argparse.Namespace) -> int:
@@ -163,11 +247,20 @@ def write_faucet_keypair(faucet: Keypair, ledger_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    validate_args(parser, args)
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.slot_ms < SHORT_SLOT_MS:
+        log.warning(
+            "--slot-ms %d is below %d: every slot ends with a SQLite commit, so slots this short can keep"
+            " the server busy and slow down requests",
+            args.slot_ms,
+            SHORT_SLOT_MS,
+        )
     if args.engine == "solana-test-validator":
         return run_test_validator(args)
     try:

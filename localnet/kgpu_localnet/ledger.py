@@ -19,6 +19,8 @@ Tables:
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +63,34 @@ CREATE TABLE IF NOT EXISTS blocks (
 """
 
 DATABASE_NAME = "ledger.sqlite3"
+LOCK_NAME = "lock"
+
+
+class LedgerInUseError(RuntimeError):
+    """Raised when another process has locked a ledger directory."""
+
+    def __init__(self, directory: Path, owner_pid: str) -> None:
+        self.directory = directory
+        self.owner_pid = owner_pid
+        super().__init__(f"ledger {directory} is locked by process {owner_pid or 'unknown'}")
+
+
+def lock_ledger(directory: Path) -> int:
+    """Take an exclusive `flock` on `<directory>/lock` and write this process id into it.
+
+    Return the open file descriptor: the lock lasts until it is closed or the process exits, so
+    keep it open for the server's lifetime. Raise `LedgerInUseError` when another process has the lock.
+    """
+    descriptor = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        owner_pid = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+        os.close(descriptor)
+        raise LedgerInUseError(directory, owner_pid) from None
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    return descriptor
 
 
 @dataclass

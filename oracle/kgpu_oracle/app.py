@@ -139,7 +139,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        log_event(logging.INFO, "oracle_started", operator=config.operator.pubkey(), threshold=config.threshold, peers=len(config.peers))
+        log_event(
+            logging.INFO,
+            "oracle_started",
+            operator=config.operator.pubkey(),
+            threshold=config.threshold,
+            peers=len(config.peers),
+            listen=config.listen_url,
+        )
         state.wake = asyncio.Event()
         worker = OutboxWorker(state)
         task = asyncio.create_task(worker.run()) if run_worker else None

@@ -17,20 +17,40 @@ from kgpu_oracle.logs import configure_logging, log_event
 __all__ = ["main"]
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _pubkey(text: str) -> Pubkey:
+    try:
+        return Pubkey.from_string(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid public key {text!r}: expected 32 bytes in base58") from None
+
+
+def _gpu_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid GPU count {text!r}: expected a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"invalid GPU count {count}: a job has at least 1 GPU")
+    return count
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kgpu-oracle", description="K-GPU oracle attestation service")
     parser.add_argument("--config", required=True, type=Path, help="path of the operator's TOML configuration")
-    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=LOG_LEVELS, help="logging level (default INFO)")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the HTTP service and outbox worker (the default)")
     job = commands.add_parser(
         "register-job",
         help="record a job in this oracle's jobs table, used in place of the market program's job account until it is deployed",
     )
-    job.add_argument("--job", required=True, help="job account address, base58")
-    job.add_argument("--provider", required=True, help="provider node public key, base58")
+    job.add_argument("--job", required=True, type=_pubkey, help="job account address, base58")
+    job.add_argument("--provider", required=True, type=_pubkey, help="provider node public key, base58")
     job.add_argument("--gpu-model", required=True, help="model id from the GPU power table, e.g. H100-SXM")
-    job.add_argument("--gpu-count", required=True, type=int, help="number of GPUs on the job")
+    job.add_argument("--gpu-count", required=True, type=_gpu_count, help="number of GPUs on the job, at least 1")
     job.add_argument("--closed", action="store_true", help="record the job as closed")
     return parser
 
@@ -38,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the chosen command; returns the process exit status."""
     args = _parser().parse_args(argv)
-    configure_logging(args.log_level.upper())
+    configure_logging(args.log_level)
     try:
         config = load_config(args.config)
     except ConfigError as error:
@@ -50,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         with sessions() as session:
             register_job(
                 session,
-                job=Pubkey.from_string(args.job),
-                provider=Pubkey.from_string(args.provider),
+                job=args.job,
+                provider=args.provider,
                 gpu_model=args.gpu_model,
                 gpu_count=args.gpu_count,
                 open_=not args.closed,
