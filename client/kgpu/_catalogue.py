@@ -52,8 +52,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "List jobs. By default the open jobs whose renter is this wallet.",
     },
     "help.job_show": {
-        "ko": "작업 하나의 상태, 에스크로 잔액, 정산된 영수증을 보여 줍니다.",
-        "en": "Show one job's state, escrow balance and settled receipts.",
+        "ko": "작업 하나의 상태, 에스크로 잔액, 지급액과 정산된 사용량 합계를 보여 줍니다.",
+        "en": "Show one job's state, escrow balance, payments and settled usage totals.",
     },
     "help.job_close": {
         "ko": "작업을 닫고 에스크로에 남은 K-GPU를 임차인에게 환불합니다.",
@@ -64,8 +64,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Register a GPU provider node, stake, and serve jobs.",
     },
     "help.provider_register": {
-        "ko": "GPU 노드(모델, 개수, 지역, 에너지원, 가격)를 등록합니다. 등록 관리자가 승인해야 작업을 받을 수 있습니다.",
-        "en": "Register a GPU node (model, count, region, energy source, price). It takes jobs once the registry authority approves it.",
+        "ko": "지갑을 GPU 공급자로 등록합니다(노드 키, 모델, 개수, 지역, 에너지원). 등록 관리자가 승인하고 스테이킹해야 작업을 받을 수 있습니다.",
+        "en": "Register the wallet as a GPU provider (node key, model, count, region, energy source). It takes jobs once the registry authority approves it and it has staked.",
     },
     "help.provider_stake": {
         "ko": "K-GPU를 스테이킹합니다. 작업을 받으려면 GPU당 최소 스테이킹 금액 × GPU 개수 이상이 필요합니다.",
@@ -96,8 +96,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Governance commands: initialise, oracle set, parameters, pause, KYC, provider approval.",
     },
     "help.admin_init": {
-        "ko": "kgpu_token과 kgpu_market 프로그램을 초기화하고 K-GPU 민트를 만듭니다. 클러스터마다 한 번 실행합니다.",
-        "en": "Initialise the kgpu_token and kgpu_market programs and create the K-GPU mint. Run once per cluster.",
+        "ko": "kgpu_token과 kgpu_market을 초기화하고 K-GPU 민트를 만든 뒤, 토큰 프로그램에서 마켓을 승인하고 마켓 금고의 동결을 해제합니다. --keypair는 두 프로그램의 업그레이드 권한자여야 합니다(kgpu-localnet에서는 <ledger>/faucet-keypair.json). 끝난 단계는 건너뛰므로 다시 실행할 수 있습니다.",
+        "en": "Initialise kgpu_token and kgpu_market, create the K-GPU mint, approve the market in the token program and thaw the market's vaults. --keypair must be both programs' upgrade authority (on kgpu-localnet, <ledger>/faucet-keypair.json). Finished steps are skipped, so it can be rerun.",
     },
     "help.admin_oracle_set": {
         "ko": "오라클 운영자 공개키 목록과 정족수(서명 수 기준)를 교체합니다.",
@@ -108,8 +108,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Change only the parameters given. The others keep their values.",
     },
     "help.admin_pause": {
-        "ko": "프로그램을 일시 중지하거나(--unpause로) 다시 시작합니다. 소각과 상환은 중지 중에도 허용됩니다.",
-        "en": "Pause a program, or resume it with --unpause. Burning and redemption stay allowed while paused.",
+        "ko": "kgpu_token의 발행을 일시 중지하거나 --unpause로 다시 시작합니다. 소각과 상환은 중지 중에도 허용됩니다. kgpu_market에는 일시 중지 명령어가 없어 --program market은 아직 지원하지 않습니다.",
+        "en": "Pause minting in kgpu_token, or resume it with --unpause. Burning and redemption stay allowed while paused. kgpu_market has no pause instruction, so --program market is not supported yet.",
     },
     "help.admin_kyc": {
         "ko": "지갑의 KYC 기록(관할 지역, 만료일)을 쓰고 K-GPU 토큰 계정의 동결을 해제합니다. --revoke로 취소합니다.",
@@ -124,16 +124,16 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Custodian commands: report collateral holdings.",
     },
     "help.custodian_report": {
-        "ko": "국고채 보유 내역을 EIP-712 데이터로 서명해 오라클에 보냅니다. 오라클 정족수가 확인하면 담보 증명이 기록됩니다.",
-        "en": "Sign a treasury-bond holdings report as EIP-712 data and send it to the oracle. The quorum's check records a collateral attestation.",
+        "ko": "FILE의 국고채 보유 내역으로 EIP-712 보고서를 만들어 서명하고 오라클의 POST /v1/collateral-reports로 보냅니다. 오라클 정족수가 확인하면 담보 증명이 기록됩니다.",
+        "en": "Build an EIP-712 holdings report from the treasury-bond positions in FILE, sign it and send it to the oracle's POST /v1/collateral-reports. The quorum's check records a collateral attestation.",
     },
     "help.bank": {
         "ko": "은행 명령: 원화 입금 통지.",
         "en": "Bank commands: KRW deposit notices.",
     },
     "help.bank_deposit": {
-        "ko": "원화 입금 통지를 오라클에 보냅니다. 정족수가 확인하면 수취인에게 같은 금액의 K-GPU가 발행됩니다.",
-        "en": "Send a KRW deposit notice to the oracle. Once the quorum attests it, the beneficiary is minted the same amount of K-GPU.",
+        "ko": "은행 키로 원화 입금 통지에 서명해 오라클의 POST /v1/deposits로 보냅니다. 정족수가 확인하면 수취인에게 같은 금액의 K-GPU가 발행됩니다.",
+        "en": "Sign a KRW deposit notice with the bank key and send it to the oracle's POST /v1/deposits. Once the quorum attests it, the beneficiary is minted the same amount of K-GPU.",
     },
     # -- global options, options and arguments --------------------------------------------
     "opt.url": {
@@ -177,12 +177,12 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Reference of the bank account to receive KRW. Only its SHA-256 hash is stored on chain.",
     },
     "opt.provider": {
-        "ko": "작업을 맡길 공급자 노드의 공개키.",
-        "en": "Public key of the provider node to run the job.",
+        "ko": "작업을 맡길 공급자: 공급자 지갑 또는 Provider 계정 주소.",
+        "en": "Provider to run the job: the provider wallet or its Provider account address.",
     },
     "opt.provider_filter": {
-        "ko": "이 공급자 노드 공개키의 작업만 보여 줍니다.",
-        "en": "Show only jobs of this provider node public key.",
+        "ko": "이 공급자(지갑 또는 Provider 계정 주소)의 작업만 보여 줍니다. 지정하면 --renter 기본값을 쓰지 않습니다.",
+        "en": "Show only jobs of this provider (wallet or Provider account address). With it, --renter has no default.",
     },
     "opt.renter": {
         "ko": "이 임차인 지갑 공개키의 작업만 보여 줍니다. 기본값은 내 지갑입니다.",
@@ -217,24 +217,24 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "GPU model name, e.g. \"NVIDIA H100 SXM\".",
     },
     "opt.region": {
-        "ko": "노드 위치: ISO 3166 국가 또는 지역 코드, 예: KR, KR-11.",
-        "en": "Node location as an ISO 3166 country or subdivision code, e.g. KR, KR-11.",
+        "ko": "노드 위치: ISO 3166-1 alpha-2 국가 코드, 예: KR.",
+        "en": "Node location as an ISO 3166-1 alpha-2 country code, e.g. KR.",
     },
     "opt.energy_source": {
-        "ko": "노드 전력원: grid, renewable 또는 mixed. 재생에너지 kWh에는 탄소 크레딧이 발행됩니다.",
-        "en": "Node power source: grid, renewable or mixed. Renewable kWh earn carbon credits.",
+        "ko": "노드 전력원: grid, solar, wind, hydro, geothermal 또는 mixed. 재생에너지 kWh에는 탄소 크레딧이 발행됩니다.",
+        "en": "Node power source: grid, solar, wind, hydro, geothermal or mixed. Renewable kWh earn carbon credits.",
     },
     "opt.oracle_url": {
-        "ko": "kgpu-oracle HTTP 주소.",
-        "en": "HTTP address of a kgpu-oracle.",
+        "ko": "kgpu-oracle HTTP 주소, 예: http://127.0.0.1:8080.",
+        "en": "HTTP address of a kgpu-oracle, e.g. http://127.0.0.1:8080.",
     },
     "opt.poll_interval": {
         "ko": "새 작업을 확인하는 간격, 초 단위.",
         "en": "Interval between checks for new jobs, in seconds.",
     },
     "opt.registry_authority": {
-        "ko": "공급자 노드를 승인하고 KYC 기록을 쓰는 등록 관리자 공개키.",
-        "en": "Public key of the registry authority, which approves provider nodes and writes KYC records.",
+        "ko": "공급자 노드를 승인하고 KYC 기록을 쓰는 등록 관리자 공개키. 기본값은 --keypair 지갑입니다.",
+        "en": "Public key of the registry authority, which approves provider nodes and writes KYC records. Defaults to the --keypair wallet.",
     },
     "opt.threshold": {
         "ko": "정족수: 증명에 필요한 오라클 서명 수.",
@@ -309,24 +309,72 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Maturity date of the bond, YYYY-MM-DD.",
     },
     "opt.valuation_date": {
-        "ko": "평가 기준일, YYYY-MM-DD.",
-        "en": "Valuation date, YYYY-MM-DD.",
+        "ko": "평가 기준일, YYYY-MM-DD. 기본값은 오늘(UTC)입니다.",
+        "en": "Valuation date, YYYY-MM-DD. Defaults to today (UTC).",
     },
     "opt.custodian_key": {
         "ko": "수탁기관 secp256k1 개인키 파일(16진수). EIP-712 보고서에 서명합니다.",
         "en": "File with the custodian's secp256k1 private key in hex. It signs the EIP-712 report.",
     },
     "opt.sequence": {
-        "ko": "보고서 일련번호. 이전 보고서보다 커야 하며, 같거나 작은 번호는 거부됩니다.",
-        "en": "Report sequence number. It must be higher than the previous report's, or the report is rejected.",
+        "ko": "보고서 일련번호. 이전 보고서보다 커야 하며, 같거나 작은 번호는 거부됩니다. 기본값은 체인에 기록된 마지막 담보 증명 번호 + 1입니다.",
+        "en": "Report sequence number. It must be higher than the previous report's, or the report is rejected. Defaults to the last collateral attestation on chain + 1.",
     },
     "opt.deposit_id": {
-        "ko": "은행 입금 식별자. 같은 식별자로는 한 번만 발행됩니다.",
-        "en": "Bank deposit identifier. Each identifier mints only once.",
+        "ko": "은행 입금 참조값(UTF-8 최대 128바이트). 체인에는 SHA-256 해시가 입금 ID로 기록되며, 같은 참조값으로는 한 번만 발행됩니다.",
+        "en": "Bank deposit reference (at most 128 bytes of UTF-8). Its SHA-256 hash is the deposit id on chain, and each reference mints only once.",
     },
     "opt.beneficiary": {
         "ko": "K-GPU를 받을 지갑 공개키. KYC가 유효해야 합니다.",
         "en": "Wallet public key to receive the K-GPU. It needs a valid KYC record.",
+    },
+    "opt.grid_gco2_per_kwh": {
+        "ko": "재생에너지가 아닌 전력 1kWh당 CO2 배출량, 그램 단위 정수. 배포마다 정하는 값입니다.",
+        "en": "CO2 emitted per kWh of non-renewable power, in whole grams. A deployment choice.",
+    },
+    "opt.deployment_id": {
+        "ko": "배포 ID, 32바이트 16진수(64자). 오라클 서명이 이 클러스터에만 유효하게 합니다. 기본값은 SHA-256(제네시스 해시 ‖ kgpu_token 프로그램 ID)입니다.",
+        "en": "Deployment id, 32 bytes as 64 hex digits. It binds oracle signatures to this cluster. Defaults to SHA-256(genesis hash ‖ kgpu_token program id).",
+    },
+    "opt.evidence_deployment_id": {
+        "ko": "서명에 넣을 배포 ID, 32바이트 16진수(64자). 생략하면 --url 클러스터의 kgpu_token 설정에서 읽습니다.",
+        "en": "Deployment id to sign over, 32 bytes as 64 hex digits. When omitted it is read from the kgpu_token config on the --url cluster.",
+    },
+    "opt.kyc_level": {
+        "ko": "KYC 등급, 0~255 정수.",
+        "en": "KYC level, a whole number from 0 to 255.",
+    },
+    "opt.job_gpu_count": {
+        "ko": "GPU 개수. 작업은 공급자의 GPU 전체를 빌리므로 공급자의 GPU 개수와 같아야 합니다. 기본값은 공급자의 GPU 개수입니다.",
+        "en": "Number of GPUs. A job rents all of the provider's GPUs, so it must equal the provider's GPU count, which is the default.",
+    },
+    "opt.job_nonce": {
+        "ko": "작업 주소를 정하는 nonce(u64). 기본값은 이 지갑 작업들의 가장 큰 nonce + 1입니다.",
+        "en": "Nonce (u64) that sets the job address. Defaults to one more than the highest nonce among this wallet's jobs.",
+    },
+    "opt.redemption_nonce": {
+        "ko": "상환 요청 주소를 정하는 nonce(u64). 기본값은 1부터 찾은 첫 번째 사용하지 않은 nonce입니다.",
+        "en": "Nonce (u64) that sets the redemption request address. Defaults to the first unused nonce from 1 up.",
+    },
+    "opt.reserve_oracle": {
+        "ko": "체인 대신 이 kgpu-oracle의 GET /v1/reserve에서 읽습니다, 예: http://127.0.0.1:8080.",
+        "en": "Read from this kgpu-oracle's GET /v1/reserve instead of the chain, e.g. http://127.0.0.1:8080.",
+    },
+    "opt.bank_keypair": {
+        "ko": "은행 Ed25519 키페어 파일(Solana CLI 형식). 오라클 설정의 은행 공개키와 맞아야 합니다.",
+        "en": "Bank Ed25519 keypair file (Solana CLI format). It must match the bank public key in the oracle configuration.",
+    },
+    "opt.credited_at": {
+        "ko": "은행이 입금을 기록한 시각, 유닉스 초. 기본값은 지금입니다. 오라클은 300초보다 미래인 시각을 거부합니다.",
+        "en": "Time the bank credited the deposit, in unix seconds. Defaults to now. The oracle rejects times more than 300 s ahead.",
+    },
+    "arg.redeem_amount": {
+        "ko": "상환할 금액, 원(K-GPU 1개 = 1원) 단위 정수.",
+        "en": "Amount to redeem in KRW (1 K-GPU = 1 KRW), a whole number.",
+    },
+    "arg.positions_file": {
+        "ko": "보유 채권 목록: 머리글 행이 있는 CSV 또는 JSON. 열은 isin, faceValue(원), cleanPrice(액면 10,000원당 원), maturityDate(YYYY-MM-DD).",
+        "en": "Bond positions: a CSV with a header row, or JSON. Columns are isin, faceValue (KRW), cleanPrice (KRW per 10,000 KRW of face value) and maturityDate (YYYY-MM-DD).",
     },
     "arg.balance_address": {
         "ko": "잔액을 조회할 지갑 공개키. 기본값은 --keypair의 지갑입니다.",
@@ -349,8 +397,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Wallet public key the KYC record is for.",
     },
     "arg.node": {
-        "ko": "승인할 공급자 노드 공개키.",
-        "en": "Provider node public key to approve.",
+        "ko": "승인할 공급자: 공급자 지갑 또는 Provider 계정 주소.",
+        "en": "Provider to approve: the provider wallet or its Provider account address.",
     },
     # -- command output ----------------------------------------------------------------------
     "cli.error_label": {"ko": "오류", "en": "Error"},
@@ -391,6 +439,72 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "ko": "서명: {signature} (슬롯 {slot})",
         "en": "Signature: {signature} (slot {slot})",
     },
+    "progress.send": {
+        "ko": "{url}에 트랜잭션을 보내고 확정을 기다리는 중…",
+        "en": "Sending transactions to {url} and waiting for confirmation…",
+    },
+    "progress.read": {"ko": "{url}에서 계정을 읽는 중…", "en": "Reading accounts from {url}…"},
+    "progress.oracle": {"ko": "{url}에 요청하는 중…", "en": "Requesting {url}…"},
+    "admin.init_done": {
+        "ko": "초기화 완료: kgpu_token 새로 초기화 {token}, kgpu_market 새로 초기화 {market}, 동결 해제한 금고 {vaults}개.",
+        "en": "Initialisation done: kgpu_token newly initialised {token}, kgpu_market newly initialised {market}, vaults thawed {vaults}.",
+    },
+    "admin.oracle_set_done": {
+        "ko": "오라클 {count}명, 정족수 {threshold}로 교체했습니다.",
+        "en": "Replaced the oracle set with {count} operators and threshold {threshold}.",
+    },
+    "admin.params_done": {"ko": "매개변수 트랜잭션 {count}건을 보냈습니다.", "en": "Sent {count} parameter transactions."},
+    "admin.paused": {"ko": "{program}의 발행을 일시 중지했습니다.", "en": "Paused minting in {program}."},
+    "admin.unpaused": {"ko": "{program}의 발행을 다시 시작했습니다.", "en": "Resumed minting in {program}."},
+    "admin.kyc_done": {
+        "ko": "{wallet}의 KYC 기록을 썼습니다: 관할 지역 {jurisdiction}, 만료 {expires}.",
+        "en": "Wrote the KYC record of {wallet}: jurisdiction {jurisdiction}, expiry {expires}.",
+    },
+    "admin.kyc_revoked": {
+        "ko": "{wallet}의 KYC를 취소했습니다.",
+        "en": "Revoked the KYC of {wallet}.",
+    },
+    "admin.approved": {"ko": "공급자 {provider}를 승인했습니다.", "en": "Approved provider {provider}."},
+    "admin.approval_revoked": {"ko": "공급자 {provider}의 승인을 취소했습니다.", "en": "Withdrew the approval of provider {provider}."},
+    "redeem.done": {
+        "ko": "{amount}원 상환을 요청했습니다: 요청 {redemption}(nonce {nonce}). 남은 K-GPU 잔액은 {balance}원입니다.",
+        "en": "Requested redemption of {amount} KRW: request {redemption} (nonce {nonce}). The K-GPU balance left is {balance} KRW.",
+    },
+    "job.title": {"ko": "작업", "en": "Job"},
+    "job.none": {"ko": "조건에 맞는 작업이 없습니다.", "en": "No job matches."},
+    "job.list_title": {"ko": "작업 {count}개", "en": "{count} jobs"},
+    "job.opened": {
+        "ko": "작업 {job}을 열고 {budget}원을 에스크로에 예치했습니다.",
+        "en": "Opened job {job} and escrowed {budget} KRW.",
+    },
+    "job.closed": {
+        "ko": "작업 {job}을 닫았습니다. 환불액: {refund}원.",
+        "en": "Closed job {job}. Refund: {refund} KRW.",
+    },
+    "provider.title": {"ko": "공급자", "en": "Provider"},
+    "provider.registered": {"ko": "공급자 {address}를 등록했습니다.", "en": "Registered provider {address}."},
+    "provider.staked": {"ko": "{amount}원을 스테이킹했습니다.", "en": "Staked {amount} KRW."},
+    "provider.unstaked": {
+        "ko": "{amount}원의 스테이킹 해제를 시작했습니다.",
+        "en": "Started unstaking {amount} KRW.",
+    },
+    "provider.withdrawn": {"ko": "{amount}원을 인출했습니다.", "en": "Withdrew {amount} KRW."},
+    "provider.claimed": {"ko": "보상 {amount}원을 받았습니다.", "en": "Claimed {amount} KRW of rewards."},
+    "reserve.title": {"ko": "준비금 증명 (출처: {source})", "en": "Proof of reserve (source: {source})"},
+    "reserve.supply": {"ko": "유통량(원)", "en": "Supply (KRW)"},
+    "reserve.collateral_value": {"ko": "담보 평가액(원)", "en": "Collateral value (KRW)"},
+    "reserve.capacity": {"ko": "발행 한도(원)", "en": "Capacity (KRW)"},
+    "reserve.ratio": {"ko": "한도 ÷ 유통량", "en": "Capacity ÷ supply"},
+    "reserve.valuation_date": {"ko": "평가일", "en": "Valuation date"},
+    "reserve.age": {"ko": "증명 경과 시간(초)", "en": "Attestation age (s)"},
+    "custodian.reported": {
+        "ko": "보고서 {sequence}번을 보냈습니다. 증명 {id}, 상태 {state}.",
+        "en": "Sent report {sequence}. Attestation {id}, state {state}.",
+    },
+    "bank.deposited": {
+        "ko": "{beneficiary}에게 {amount}원 입금 통지를 보냈습니다. 증명 {id}.",
+        "en": "Sent a deposit notice of {amount} KRW for {beneficiary}. Attestation {id}.",
+    },
     "progress.balance": {"ko": "{url}에서 잔액을 조회하는 중…", "en": "Reading balances from {url}…"},
     "progress.transfer": {
         "ko": "{url}에 트랜잭션을 보내고 확정을 기다리는 중…",
@@ -408,6 +522,34 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "error.user": {
         "ko": "요청을 처리할 수 없습니다. 입력값을 확인해 주세요.",
         "en": "The request cannot be processed. Check the input values.",
+    },
+    "error.option_invalid": {
+        "ko": "{option} 값 {value!r}이(가) 잘못되었습니다: {reason}",
+        "en": "Invalid {option} value {value!r}: {reason}",
+    },
+    "error.provider_not_found": {
+        "ko": "{address}은(는) Provider 계정도 아니고 등록된 공급자 지갑도 아닙니다. 주소와 --url 클러스터를 확인하거나 `kgpu provider register`로 먼저 등록하세요.",
+        "en": "{address} is neither a Provider account nor a registered provider wallet: check the address and the --url cluster, or register first with `kgpu provider register`.",
+    },
+    "error.gpu_count_mismatch": {
+        "ko": "--gpu-count {requested}이(가) 공급자의 GPU 개수 {provider_count}와 다릅니다. 작업은 공급자의 GPU 전체를 빌리므로 옵션을 빼거나 {provider_count}로 지정하세요.",
+        "en": "--gpu-count {requested} differs from the provider's {provider_count} GPUs. A job rents all of them, so omit the option or pass {provider_count}.",
+    },
+    "error.input_file": {
+        "ko": "파일 {path}을(를) 읽지 못했습니다: {reason}",
+        "en": "Could not read file {path}: {reason}",
+    },
+    "error.oracle_unreachable": {
+        "ko": "오라클 {url}에 연결하지 못했습니다({reason}). 오라클이 실행 중인지와 --oracle 주소를 확인하세요.",
+        "en": "Could not reach the oracle at {url} ({reason}). Check that it is running and the --oracle address.",
+    },
+    "error.oracle_rejected": {
+        "ko": "오라클 {url}이(가) HTTP {status}로 거부했습니다: {detail}",
+        "en": "The oracle at {url} rejected the request with HTTP {status}: {detail}",
+    },
+    "error.oracle_module_missing": {
+        "ko": "이 명령은 kgpu_oracle 패키지의 서명 형식을 씁니다. 같은 환경에 kgpu-oracle을 설치하세요({reason}).",
+        "en": "This command uses the signing formats of the kgpu_oracle package: install kgpu-oracle in the same environment ({reason}).",
     },
     "error.keypair_not_found": {
         "ko": "키페어 파일 {path}이 없습니다. `kgpu wallet new`로 만들거나 --keypair로 다른 파일을 지정하세요.",

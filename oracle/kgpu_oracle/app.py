@@ -148,6 +148,7 @@ def create_app(
             listen=config.listen_url,
         )
         state.wake = asyncio.Event()
+        state.loop = asyncio.get_running_loop()
         worker = OutboxWorker(state)
         task = asyncio.create_task(worker.run()) if run_worker else None
         try:
@@ -203,7 +204,7 @@ def create_app(
         metrics.attestations.labels(kind, "accepted").inc()
         log_event(logging.INFO, "evidence_accepted", kind=kind, attestation=view.id, evidence=view.evidence_key)
         crash_point("after_verified_commit")
-        state.wake.set()
+        state.wake_worker()
         return view
 
     @app.post("/v1/collateral-reports", status_code=202, response_model=AttestationView)

@@ -32,7 +32,20 @@ class OracleState:
     metrics: OracleMetrics
     clock: Callable[[], float] = time.time
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # The event loop that runs the outbox worker, set when the app starts.
+    loop: asyncio.AbstractEventLoop | None = None
 
     def now(self) -> int:
         """Current unix time in whole seconds."""
         return int(self.clock())
+
+    def wake_worker(self) -> None:
+        """Make the outbox worker run its next pass now, from any thread.
+
+        Request handlers declared with `def` run in a thread pool, and `asyncio.Event.set` is not
+        thread-safe, so the set goes through the worker's loop.
+        """
+        if self.loop is None:
+            self.wake.set()
+            return
+        self.loop.call_soon_threadsafe(self.wake.set)

@@ -59,11 +59,13 @@ class OutboxWorker:
         log_event(logging.INFO, "worker_started", operator=self.state.config.operator.pubkey())
         try:
             while True:
+                # Clear before the pass, so a wake-up set during it (new evidence, or signatures
+                # gathered) starts the next pass at once instead of waiting a whole interval.
+                self.state.wake.clear()
                 try:
                     await self.run_once()
                 except Exception as error:  # keep the loop alive; each row's own errors are handled below
                     log_event(logging.ERROR, "worker_pass_failed", error=describe(error))
-                self.state.wake.clear()
                 try:
                     await asyncio.wait_for(self.state.wake.wait(), self.state.config.gather_interval_seconds)
                 except asyncio.TimeoutError:

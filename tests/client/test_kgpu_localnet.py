@@ -149,24 +149,24 @@ def test_cli_kgpu_without_mint(localnet: LocalnetProcess, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "key"),
     [
-        ["reserve"],
-        ["redeem", "--amount", "1000", "--bank-ref", "KB-123"],
-        ["job", "list"],
-        ["provider", "stake", "--amount", "1000000"],
-        ["admin", "pause", "--program", "token"],
-        ["bank", "deposit", "--deposit-id", "D1", "--beneficiary", "11111111111111111111111111111112", "--amount", "5"],
+        (["reserve"], "error.kgpu_token.config_not_found"),
+        (["redeem", "1000", "--bank-reference", "KB-123"], "error.kgpu_token.config_not_found"),
+        (["provider", "stake", "--amount", "1000000"], "error.provider_not_found"),
+        (["admin", "pause", "--program", "token"], "error.kgpu_token.config_not_found"),
+        (["admin", "pause", "--program", "market"], "error.command_not_implemented"),
     ],
-    ids=lambda args: " ".join(args[:2]),
+    ids=lambda value: " ".join(value[:2]) if isinstance(value, list) else value,
 )
-def test_program_commands_exit_1(localnet: LocalnetProcess, tmp_path: Path, args: list[str]) -> None:
+def test_program_commands_before_initialize(localnet: LocalnetProcess, tmp_path: Path, args: list[str], key: str) -> None:
+    # The programs are deployed on this localnet but kgpu_token is not initialized.
     _, path = funded_keypair(localnet, tmp_path)
 
     code, data = kgpu_json(localnet, path, *args)
 
     assert code == 1
-    assert data["error"]["key"] in ("error.program_not_deployed", "error.command_not_implemented")
+    assert data["error"]["key"] == key
 
 
 # ---------------------------------------------------------------------------------------------
