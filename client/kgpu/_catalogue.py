@@ -225,8 +225,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Node power source: grid, solar, wind, hydro, geothermal or mixed. Renewable kWh earn carbon credits.",
     },
     "opt.oracle_url": {
-        "ko": "kgpu-oracle HTTP 주소, 예: http://127.0.0.1:8080.",
-        "en": "HTTP address of a kgpu-oracle, e.g. http://127.0.0.1:8080.",
+        "ko": "kgpu-oracle HTTP 주소, 예: http://127.0.0.1:8700.",
+        "en": "HTTP address of a kgpu-oracle, e.g. http://127.0.0.1:8700.",
     },
     "opt.poll_interval": {
         "ko": "새 작업을 확인하는 간격, 초 단위.",
@@ -357,8 +357,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Nonce (u64) that sets the redemption request address. Defaults to the first unused nonce from 1 up.",
     },
     "opt.reserve_oracle": {
-        "ko": "체인 대신 이 kgpu-oracle의 GET /v1/reserve에서 읽습니다, 예: http://127.0.0.1:8080.",
-        "en": "Read from this kgpu-oracle's GET /v1/reserve instead of the chain, e.g. http://127.0.0.1:8080.",
+        "ko": "체인 대신 이 kgpu-oracle의 GET /v1/reserve에서 읽습니다, 예: http://127.0.0.1:8700.",
+        "en": "Read from this kgpu-oracle's GET /v1/reserve instead of the chain, e.g. http://127.0.0.1:8700.",
     },
     "opt.bank_keypair": {
         "ko": "은행 Ed25519 키페어 파일(Solana CLI 형식). 오라클 설정의 은행 공개키와 맞아야 합니다.",

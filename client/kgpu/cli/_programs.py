@@ -56,7 +56,7 @@ TOKEN = "kgpu_token"
 MARKET = "kgpu_market"
 _DATE_FORMATS = ["%Y-%m-%d"]
 SECONDS_PER_HOUR = 3_600
-ORACLE_DEFAULT = "http://127.0.0.1:8080"
+ORACLE_DEFAULT = "http://127.0.0.1:8700"
 
 
 class EnergySource(str, Enum):
