@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgpu_oracle import db
-from kgpu_oracle.chain import ChainReader, DatabaseChainReader
+from kgpu_oracle.chain import ChainReader, ChainReadError, DatabaseChainReader
 from kgpu_oracle.config import OracleConfig
 from kgpu_oracle.errors import ConflictError, EvidenceError
 from kgpu_oracle.intake import (
@@ -31,6 +31,7 @@ from kgpu_oracle.intake import (
     issue_challenge,
 )
 from kgpu_oracle.logs import log_event
+from kgpu_oracle.market_chain import MarketChainReader
 from kgpu_oracle.messages import decode_message, encode_message
 from kgpu_oracle.metrics import OracleMetrics
 from kgpu_oracle.outbox import crash_point, create_attestation, view_attestation
@@ -115,6 +116,13 @@ def _error_response(status: int, error: EvidenceError) -> JSONResponse:
     return JSONResponse({"detail": error.message, "field": error.field}, status_code=status)
 
 
+def _job_reader(config: OracleConfig) -> ChainReader:
+    """Return the reader of job facts that `job_source` selects."""
+    if config.reads_jobs_from_chain:
+        return MarketChainReader(config.rpc_url)
+    return DatabaseChainReader()
+
+
 def create_app(
     config: OracleConfig,
     *,
@@ -122,7 +130,10 @@ def create_app(
     chain: ChainReader | None = None,
     run_worker: bool = True,
 ) -> FastAPI:
-    """Build the oracle's FastAPI app; the outbox worker runs while the app is being served."""
+    """Build the oracle's FastAPI app; the outbox worker runs while the app is being served.
+
+    `chain` replaces the job reader that `config.job_source` selects.
+    """
     engine = db.make_engine(config.database_url)
     sessions = db.make_sessionmaker(engine)
     metrics = OracleMetrics()
@@ -131,7 +142,7 @@ def create_app(
         config=config,
         engine=engine,
         sessions=sessions,
-        chain=chain or DatabaseChainReader(),
+        chain=chain or _job_reader(config),
         gpu_power=load_gpu_power_table(config.gpu_power_table),
         metrics=metrics,
         clock=clock,
@@ -146,6 +157,7 @@ def create_app(
             threshold=config.threshold,
             peers=len(config.peers),
             listen=config.listen_url,
+            job_source="chain" if config.reads_jobs_from_chain else "database",
         )
         state.wake = asyncio.Event()
         state.loop = asyncio.get_running_loop()
@@ -180,6 +192,12 @@ def create_app(
     async def on_invalid(request: Request, error: EvidenceError) -> JSONResponse:
         log_event(logging.INFO, "evidence_rejected", path=request.url.path, field=error.field, error=error.message)
         return _error_response(422, error)
+
+    @app.exception_handler(ChainReadError)
+    async def on_chain_read_failed(request: Request, error: ChainReadError) -> JSONResponse:
+        metrics.rpc_errors.labels("getAccountInfo").inc()
+        log_event(logging.ERROR, "job_read_failed", path=request.url.path, job=error.job, rpc_url=error.rpc_url, error=str(error))
+        return JSONResponse({"detail": str(error)}, status_code=503)
 
     @app.exception_handler(RateLimitedError)
     async def on_rate_limited(request: Request, error: RateLimitedError) -> JSONResponse:

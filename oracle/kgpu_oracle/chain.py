@@ -14,23 +14,34 @@ from sqlalchemy.orm import Session
 from kgpu_oracle import db
 from kgpu_oracle.receipts import JobFacts
 
-__all__ = ["ChainReader", "DatabaseChainReader", "register_job"]
+__all__ = ["ChainReadError", "ChainReader", "DatabaseChainReader", "register_job"]
+
+
+class ChainReadError(RuntimeError):
+    """Raised when a job cannot be read from the cluster; the service answers 503."""
+
+    def __init__(self, job: bytes, rpc_url: str, reason: str) -> None:
+        self.job = str(Pubkey.from_bytes(job))
+        self.rpc_url = rpc_url
+        super().__init__(f"reading job account {self.job} from {rpc_url} failed: {reason}; retry when the RPC endpoint is reachable")
 
 
 class ChainReader(Protocol):
     """Read access to the on-chain state the oracle checks evidence against."""
 
     def job(self, session: Session, job: bytes) -> JobFacts | None:
-        """Return the job's facts, or None when no such job exists."""
+        """Return the job's facts, or None when no such job exists.
+
+        Raises `ChainReadError` when the source cannot be read.
+        """
         ...
 
 
 class DatabaseChainReader:
-    """Reads jobs from the oracle's own `jobs` table.
+    """Reads jobs from the oracle's own `jobs` table, which `kgpu-oracle register-job` fills.
 
-    NOTE: the `kgpu_market` program is not deployed yet, so jobs are registered with each oracle
-    by `register_job` (or the `kgpu-oracle register-job` command) instead of read from their
-    accounts. Replace this with an RPC reader of the job accounts once their layout is fixed.
+    The service uses it when `job_source` is `"database"`, for operators without a `kgpu_market`
+    deployment at `rpc_url`. `kgpu_oracle.market_chain.MarketChainReader` reads the job accounts.
     """
 
     def job(self, session: Session, job: bytes) -> JobFacts | None:

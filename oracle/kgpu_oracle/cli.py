@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the HTTP service and outbox worker (the default)")
     job = commands.add_parser(
         "register-job",
-        help="record a job in this oracle's jobs table, used in place of the market program's job account until it is deployed",
+        help="record a job in this oracle's jobs table, which receipts are checked against when job_source is \"database\"",
     )
     job.add_argument("--job", required=True, type=_pubkey, help="job account address, base58")
     job.add_argument("--provider", required=True, type=_pubkey, help="provider node public key, base58")
@@ -66,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.command == "register-job":
+        if config.reads_jobs_from_chain:
+            print(
+                f"kgpu-oracle: note: {args.config} reads jobs from the chain (job_source), so receipts are not"
+                " checked against this entry; set job_source = \"database\" to use it",
+                file=sys.stderr,
+            )
         sessions = db.make_sessionmaker(db.make_engine(config.database_url))
         with sessions() as session:
             register_job(

@@ -43,6 +43,7 @@ _MINIMUM_VALUES: dict[str, int] = {
     "max_answer_bytes": 1,
 }
 _POSITIVE_SECONDS = ("peer_timeout_seconds", "gather_interval_seconds")
+JOB_SOURCES = ("chain", "database")
 
 
 def _checksummed_address(address: str) -> str:
@@ -98,6 +99,7 @@ class OracleConfig:
     rpc_url: str = "http://127.0.0.1:8899"
     submit_transactions: bool = False
     reserve_from_chain: bool | None = None
+    job_source: str | None = None
     listen_host: str = "127.0.0.1"
     listen_port: int = 8700
     gpu_power_table: Path | None = None
@@ -142,6 +144,8 @@ class OracleConfig:
             value = getattr(self, key)
             if not value > 0:
                 raise ConfigError(f"{key} must be a number of seconds above 0, got {value}")
+        if self.job_source is not None and self.job_source not in JOB_SOURCES:
+            raise ConfigError(f"job_source must be \"chain\" or \"database\", got {_shown(self.job_source)}")
         if self.grid_factor_g_per_kwh < 0:
             raise ConfigError(f"grid_factor_g_per_kwh must be 0 or more, got {self.grid_factor_g_per_kwh}")
 
@@ -149,6 +153,14 @@ class OracleConfig:
     def reads_reserve_from_chain(self) -> bool:
         """Whether `/v1/reserve` reads `rpc_url`: `reserve_from_chain`, else `submit_transactions`."""
         return self.submit_transactions if self.reserve_from_chain is None else self.reserve_from_chain
+
+    @property
+    def reads_jobs_from_chain(self) -> bool:
+        """Whether receipts are checked against `kgpu_market` job accounts at `rpc_url` rather than the `jobs` table.
+
+        `job_source` decides, and without it `submit_transactions` does.
+        """
+        return self.submit_transactions if self.job_source is None else self.job_source == "chain"
 
     @property
     def listen_url(self) -> str:
@@ -178,6 +190,7 @@ _OPTIONAL_KEYS: dict[str, type] = {
     "rpc_url": str,
     "submit_transactions": bool,
     "reserve_from_chain": bool,
+    "job_source": str,
     "listen_host": str,
     "listen_port": int,
     "max_report_age_days": int,

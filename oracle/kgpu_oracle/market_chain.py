@@ -20,7 +20,9 @@ from solders.pubkey import Pubkey
 from sqlalchemy.orm import Session
 
 from kgpu.addresses import KGPU_MARKET_PROGRAM_ID
+from kgpu.errors import RpcError
 from kgpu.market import JobStatus, MarketClient
+from kgpu_oracle.chain import ChainReadError
 from kgpu_oracle.receipts import JobFacts
 from kgpu_oracle.reference import _data_path
 
@@ -75,10 +77,8 @@ class MarketChainReader:
     """`ChainReader` over the `kgpu_market` accounts of `rpc_url`.
 
     A job's facts are its status, `last_sequence` and `gpu_count`, and from its provider account
-    the node key and the GPU model (translated to the power table's model id).
-
-    NOTE: `kgpu-oracle` has no configuration key that selects this reader yet, so the shipped
-    command still uses `DatabaseChainReader`. Pass it to `create_app(chain=...)` to use it.
+    the node key and the GPU model (translated to the power table's model id). The service uses
+    it when `job_source` is `"chain"`, the default with `submit_transactions`.
     """
 
     def __init__(
@@ -97,10 +97,17 @@ class MarketChainReader:
     def job(self, session: Session, job: bytes) -> JobFacts | None:
         """Return the facts of the job account at `job`, or None when it does not exist.
 
-        `session` is unused: the facts come from the cluster. The read runs on its own event
-        loop, because intake calls the reader from a worker thread.
+        `session` is unused: the facts come from the cluster. The read runs on its own event loop
+        with its own client, because intake calls the reader from a worker thread of the server.
+        Calling it from a thread with a running event loop raises `RuntimeError`.
+
+        Raises:
+            ChainReadError: the RPC request failed or timed out.
         """
-        return asyncio.run(self._read(Pubkey.from_bytes(job)))
+        try:
+            return asyncio.run(self._read(Pubkey.from_bytes(job)))
+        except RpcError as error:
+            raise ChainReadError(job, self.rpc_url, str(error)) from error
 
     async def _read(self, job: Pubkey) -> JobFacts | None:
         async with AsyncClient(self.rpc_url, timeout=self.timeout) as rpc:

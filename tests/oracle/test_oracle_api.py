@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import logging
+import socket
 from typing import Iterator
 
 import pytest
@@ -229,3 +231,22 @@ def test_rate_limit(database_url: str, clock: Clock) -> None:
         assert codes == [202, 202, 429]
         clock.now += 60
         assert client.post("/v1/deposits", json=deposit_body(reference="REF-9")).status_code == 202
+
+
+def test_receipt_rpc_down_returns_503(database_url: str, clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    config = make_config(database_url, challenge_matrix_size=16, job_source="chain", rpc_url=f"http://127.0.0.1:{closed_port}")
+    caplog.set_level(logging.ERROR, logger="kgpu_oracle")
+    app = create_app(config, clock=clock, run_worker=False)
+    with TestClient(app) as client:
+        challenge, digest = _answered_challenge(client)
+        response = client.post("/v1/receipts", json=receipt_body(challenge["challenge_id"], digest))
+
+    assert response.status_code == 503, response.text
+    assert f"reading job account {JOB} from http://127.0.0.1:{closed_port} failed" in response.json()["detail"]
+    logged = [record.getMessage() for record in caplog.records if "event=job_read_failed" in record.getMessage()]
+    assert len(logged) == 1
+    assert f"job={JOB}" in logged[0]
+    assert _count(client, db.Receipt) == 0

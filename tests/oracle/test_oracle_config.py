@@ -15,7 +15,9 @@ from sqlalchemy import create_engine, text
 from kgpu_oracle.app import create_app
 from kgpu_oracle.cli import main
 from kgpu_oracle.collateral import verify_report
+from kgpu_oracle.chain import DatabaseChainReader
 from kgpu_oracle.config import ConfigError, load_config
+from kgpu_oracle.market_chain import MarketChainReader
 
 from kgpu_oracle_testkit import CUSTODIAN_ADDRESS, DEPLOYMENT_ID, JOB, PROVIDER, make_config, operator_keypair
 
@@ -116,6 +118,7 @@ def _with_key(tmp_path: Path, key: str, toml_value: str | None) -> Path:
         ("rpc_url", "8899", "rpc_url must be a string, got 8899 (an integer)"),
         ("submit_transactions", '"yes"', "submit_transactions must be a boolean (true or false), got 'yes' (a string)"),
         ("reserve_from_chain", "1", "reserve_from_chain must be a boolean (true or false), got 1 (an integer)"),
+        ("job_source", "true", "job_source must be a string, got True (a boolean)"),
         ("listen_host", "127", "listen_host must be a string, got 127 (an integer)"),
         ("listen_port", '"8701"', "listen_port must be an integer, got '8701' (a string); remove the quotes"),
         ("listen_port", "8701.0", "listen_port must be an integer, got 8701.0 (a float)"),
@@ -189,6 +192,7 @@ def test_deployment_id_not_hex(tmp_path: Path, value: str) -> None:
         ("peer_timeout_seconds", "0", "peer_timeout_seconds must be a number of seconds above 0, got 0.0"),
         ("gather_interval_seconds", "-0.5", "gather_interval_seconds must be a number of seconds above 0, got -0.5"),
         ("grid_factor_g_per_kwh", "-1", "grid_factor_g_per_kwh must be 0 or more, got -1"),
+        ("job_source", '"rpc"', 'job_source must be "chain" or "database", got \'rpc\''),
         ("database_url", '"mysql://kgpu@127.0.0.1/oracle"', "database_url must start with sqlite:/// or postgresql://, got mysql://"),
         ("gpu_power_table", '"absent.csv"', "gpu_power_table: file not found"),
     ],
@@ -355,3 +359,18 @@ def test_quote_hint_needs_valid_integer(tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError) as error_info:
         load_config(_with_key(tmp_path, "threshold", value))
     assert "remove the quotes" not in str(error_info.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "reader"),
+    [
+        ({}, DatabaseChainReader),
+        ({"submit_transactions": True}, MarketChainReader),
+        ({"job_source": "chain"}, MarketChainReader),
+        ({"submit_transactions": True, "job_source": "database"}, DatabaseChainReader),
+    ],
+)
+def test_job_source_selects_reader(tmp_path: Path, options: dict, reader: type) -> None:
+    config = make_config(f"sqlite:///{tmp_path / 'oracle.db'}", **options)
+    app = create_app(config, run_worker=False)
+    assert isinstance(app.state.oracle.chain, reader)

@@ -115,10 +115,6 @@ DEMO_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "ko": "작업 {job} 개설: 예산 {budget} K-GPU 에스크로",
         "en": "Job {job} opened: budget {budget} K-GPU in escrow",
     },
-    "demo.job_registered": {
-        "ko": "각 오라클의 jobs 테이블에 작업을 등록했습니다 (모델 {model})",
-        "en": "Job registered in each oracle's jobs table (model {model})",
-    },
     "demo.clock_note": {
         "ko": "참고: 계량 시계를 가속합니다. {period}초 영수증 기간을 기다리지 않고 지금 끝나는 창으로 계량하며, 증명 행렬 곱은 실제로 계산합니다.",
         "en": "Note: the metering clock is accelerated. The {period} s receipt period is metered as a window ending now instead of being waited out; the proof-of-compute matrix product is computed for real.",

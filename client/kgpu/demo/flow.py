@@ -342,10 +342,6 @@ class DemoRun:
         self.say("demo.provider_staked", stake=_amount(inputs.stake))
 
     async def open_job(self) -> None:
-        from kgpu_oracle import db
-        from kgpu_oracle.chain import register_job
-        from kgpu_oracle.market_chain import load_gpu_model_ids
-
         self.step(7, "demo.step.job")
         inputs = self.inputs
         self.say(
@@ -365,26 +361,6 @@ class DemoRun:
             end_time=self.localnet.cluster_time() + 86_400,
         )
         self.say("demo.job_opened", job=self.job_address, budget=_amount(inputs.budget))
-
-        # NOTE: kgpu-oracle still reads jobs from its `jobs` table (DatabaseChainReader), because no
-        # configuration key selects kgpu_oracle.market_chain.MarketChainReader yet. The demo writes
-        # the job into every instance's table, as `kgpu-oracle register-job` does.
-        model_id = load_gpu_model_ids()[inputs.gpu_model.casefold()]
-        for oracle in self.oracles:
-            engine = db.make_engine(f"sqlite:///{oracle.database_path}")
-            try:
-                with db.make_sessionmaker(engine)() as session:
-                    register_job(
-                        session,
-                        job=self.job_address,
-                        provider=self.node_key.pubkey(),
-                        gpu_model=model_id,
-                        gpu_count=inputs.gpu_count,
-                    )
-                    session.commit()
-            finally:
-                engine.dispose()
-        self.say("demo.job_registered", model=model_id)
 
     async def run_provider(self) -> market.Receipt:
         self.step(8, "demo.step.compute")

@@ -237,6 +237,7 @@ def oracle_config_text(
         f'database_url = "sqlite:///{oracle.database_path}"',
         f'rpc_url = "{rpc_url}"',
         "submit_transactions = true",
+        'job_source = "chain"',
         'listen_host = "127.0.0.1"',
         f"listen_port = {port}",
         f"max_report_age_days = {max_report_age_days}",
