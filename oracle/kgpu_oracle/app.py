@@ -36,6 +36,7 @@ from kgpu_oracle.messages import decode_message, encode_message
 from kgpu_oracle.metrics import OracleMetrics
 from kgpu_oracle.outbox import crash_point, create_attestation, view_attestation
 from kgpu_oracle.reference import load_gpu_power_table
+from kgpu_oracle.energy import provider_energy, render_energy_page
 from kgpu_oracle.reserve import (
     ChainReserveError,
     ReserveFigures,
@@ -331,6 +332,27 @@ def create_app(
         """Render the reserve figures in Korean or English with a capacity/supply chart."""
         figures = await reserve_figures()
         return HTMLResponse(render_reserve_page(figures, choose_language(lang, accept_language)))
+
+    @app.get("/v1/providers/energy")
+    def get_provider_energy() -> dict[str, Any]:
+        """Return each provider's accepted receipts, GPU-seconds, Wh, renewable share and CO2 grams."""
+        with state.sessions() as session:
+            rows = provider_energy(session, config.grid_factor_g_per_kwh)
+        return {
+            "grid_factor_g_per_kwh": str(config.grid_factor_g_per_kwh),
+            "providers": [row.as_dict() for row in rows],
+        }
+
+    @app.get("/energy", response_class=HTMLResponse)
+    def get_energy_page(
+        lang: str | None = Query(None, pattern="^(ko|en)$"),
+        accept_language: str | None = Header(None),
+    ) -> HTMLResponse:
+        """Render the per-provider energy and carbon table in Korean or English."""
+        with state.sessions() as session:
+            rows = provider_energy(session, config.grid_factor_g_per_kwh)
+        language = choose_language(lang, accept_language)
+        return HTMLResponse(render_energy_page(rows, language, config.grid_factor_g_per_kwh))
 
     @app.get("/metrics")
     def get_metrics() -> Response:

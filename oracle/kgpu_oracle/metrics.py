@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kgpu_oracle import db
+from kgpu_oracle.energy import provider_energy
 
 __all__ = ["OracleMetrics"]
 
@@ -53,23 +54,15 @@ class _DatabaseCollector(Collector):
             "CO2 the renewable energy would have emitted from the grid, kg",
             labels=["provider"],
         )
-        rows = session.execute(
-            select(
-                db.Receipt.provider,
-                func.sum(db.Receipt.gpu_seconds),
-                func.sum(db.Receipt.energy_wh),
-                func.sum(db.Receipt.renewable_wh),
-            ).group_by(db.Receipt.provider)
-        )
-        for provider, total_seconds, total_wh, renewable_wh in rows:
-            total_wh = int(total_wh or 0)
-            renewable_wh = int(renewable_wh or 0)
-            gpu_seconds.add_metric([provider], int(total_seconds or 0))
-            energy.add_metric([provider], total_wh / 1000)
-            share.add_metric([provider], renewable_wh / total_wh if total_wh else 0.0)
-            grid_kwh = Decimal(total_wh - renewable_wh) / 1000
-            emitted.add_metric([provider], float(grid_kwh * self._grid_factor / 1000))
-            avoided.add_metric([provider], float(Decimal(renewable_wh) / 1000 * self._grid_factor / 1000))
+        for row in provider_energy(session, self._grid_factor):
+            labels = [row.provider]
+            gpu_seconds.add_metric(labels, row.gpu_seconds)
+            energy.add_metric(labels, row.energy_wh / 1000)
+            share.add_metric(labels, float(row.renewable_share))
+            # Kilograms from the watt-hours rather than the rounded grams, so the gauges stay exact.
+            grid_kwh = Decimal(row.energy_wh - row.renewable_wh) / 1000
+            emitted.add_metric(labels, float(grid_kwh * self._grid_factor / 1000))
+            avoided.add_metric(labels, float(Decimal(row.renewable_wh) / 1000 * self._grid_factor / 1000))
         yield from (gpu_seconds, energy, share, emitted, avoided)
 
 

@@ -177,6 +177,7 @@ _TEXT = {
         "valuation": "Valuation date",
         "age": "Report age",
         "chart": "Capacity and supply over time (KRW)",
+        "energy": "Energy and carbon by provider",
         "none": "no data yet",
         "note": "Figures as recorded by this oracle instance.",
         "note_chain": "Supply and collateral as the cluster reports them; the chart shows this oracle's records.",
@@ -191,6 +192,7 @@ _TEXT = {
         "valuation": "평가 기준일",
         "age": "보고서 경과 시간",
         "chart": "시간에 따른 발행 한도와 발행량 (원)",
+        "energy": "공급자별 에너지와 탄소",
         "none": "아직 데이터가 없습니다",
         "note": "이 오라클 인스턴스가 기록한 수치입니다.",
         "note_chain": "발행량과 담보는 클러스터가 보고한 수치이고, 그래프는 이 오라클의 기록입니다.",
@@ -276,5 +278,6 @@ def render_reserve_page(figures: ReserveFigures, language: str) -> str:
         "<style>body{font-family:sans-serif;margin:2em}th{text-align:left;padding-right:1em}</style>"
         f"</head><body><h1>{html.escape(text['title'])}</h1><table id=\"figures\">{table}</table>"
         f"<h2>{html.escape(text['chart'])}</h2>{chart}<p>{html.escape(note)}</p>"
-        '<p><a href="?lang=ko">한국어</a> · <a href="?lang=en">English</a></p></body></html>'
+        f'<p><a href="/energy?lang={language}">{html.escape(text["energy"])}</a> · '
+        '<a href="?lang=ko">한국어</a> · <a href="?lang=en">English</a></p></body></html>'
     )

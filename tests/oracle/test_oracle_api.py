@@ -250,3 +250,41 @@ def test_receipt_rpc_down_returns_503(database_url: str, clock: Clock, caplog: p
     assert len(logged) == 1
     assert f"job={JOB}" in logged[0]
     assert _count(client, db.Receipt) == 0
+
+
+def test_provider_energy_json_and_page(client: TestClient) -> None:
+    challenge, digest = _answered_challenge(client)
+    client.post("/v1/receipts", json=receipt_body(challenge["challenge_id"], digest))
+
+    figures = client.get("/v1/providers/energy").json()
+    english = client.get("/energy?lang=en")
+    korean = client.get("/energy", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+
+    assert figures["grid_factor_g_per_kwh"] == "417.3"
+    assert figures["providers"] == [{
+        "provider": str(PROVIDER),
+        "receipts": 1,
+        "gpu_seconds": 7_200,
+        "energy_wh": 1_400,
+        "renewable_wh": 700,
+        # 700 Wh from the grid at 417.3 g/kWh is 292.11 g, rounded down.
+        "grid_co2_grams": 292,
+        "avoided_co2_grams": 292,
+        "renewable_share": "0.5000",
+    }]
+    assert english.status_code == 200
+    assert "<td>2.00</td>" in english.text  # GPU-hours
+    assert "<td>1.400</td>" in english.text  # kWh
+    assert "<td>50.0%</td>" in english.text
+    assert "<td>0.292</td>" in english.text  # grid CO2, kg
+    assert 'href="/reserve?lang=en"' in english.text
+    assert "공급자별 K-GPU 에너지와 탄소" in korean.text
+
+
+def test_provider_energy_empty(client: TestClient) -> None:
+    assert client.get("/v1/providers/energy").json()["providers"] == []
+    assert "No usage receipts yet." in client.get("/energy?lang=en").text
+
+
+def test_reserve_page_links_energy_page(client: TestClient) -> None:
+    assert 'href="/energy?lang=ko"' in client.get("/reserve?lang=ko").text

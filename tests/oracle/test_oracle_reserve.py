@@ -99,25 +99,8 @@ def test_reserve_page_in_chromium(sqlite_url: str) -> None:
 
     try:
         httpx2.post(f"http://127.0.0.1:{port}/v1/collateral-reports", json=signed_report_body()).raise_for_status()
-        with tempfile.TemporaryDirectory() as profile:
-            result = subprocess.run(
-                [
-                    browser,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    f"--user-data-dir={profile}",
-                    "--dump-dom",
-                    f"http://127.0.0.1:{port}/reserve?lang=ko",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
+        result = _dump_dom(browser, f"http://127.0.0.1:{port}/reserve?lang=ko")
+        energy = _dump_dom(browser, f"http://127.0.0.1:{port}/energy?lang=en")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -127,6 +110,33 @@ def test_reserve_page_in_chromium(sqlite_url: str) -> None:
     assert "K-GPU 준비금 현황" in dom
     assert "29,485,265,000원" in dom
     assert 'class="series-capacity"' in dom
+    assert 'href="/energy?lang=ko"' in dom
+    assert energy.returncode == 0, energy.stderr[-2000:]
+    assert "K-GPU energy and carbon by provider" in energy.stdout
+    assert "No usage receipts yet." in energy.stdout
+
+
+def _dump_dom(browser: str, url: str) -> subprocess.CompletedProcess[str]:
+    """Load `url` in headless Chromium with a new profile and return the rendered DOM."""
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
 
 def test_reserve_source_is_database(client: TestClient) -> None:
