@@ -11,7 +11,7 @@ import kgpu
 
 MODULES = [
     "kgpu", "kgpu.i18n", "kgpu.config", "kgpu.addresses", "kgpu.errors", "kgpu.tx", "kgpu.reference", "kgpu.cli",
-    "kgpu.quorum", "kgpu.token", "kgpu.market",
+    "kgpu.quorum", "kgpu.token", "kgpu.market", "kgpu.sync",
 ]  # fmt: skip
 
 

@@ -11,6 +11,7 @@ import pytest
 from solana.rpc.async_api import AsyncClient
 
 from kgpu import token
+from kgpu.addresses import KGPU_TOKEN_PROGRAM_ID
 from kgpu.quorum import AttestCollateral, ConfirmRedemption, MintDeposit, custodian_id_from_address
 from kgpu_client_testkit import start_localnet, stop_localnet
 from kgpu_token_localnet import (
@@ -146,3 +147,20 @@ async def test_missing_config_raises(tmp_path: Path) -> None:
                 await token_client(rpc).get_config()
     finally:
         stop_localnet(started.process)
+
+
+def test_sync_clients_read_the_deployment(deployment: TokenDeployment) -> None:
+    from kgpu.market import MarketNotFoundError
+    from kgpu.sync import SyncMarketClient, SyncTokenClient
+
+    with SyncTokenClient(deployment.localnet.rpc_url) as client:
+        config = client.get_config()
+        supply = client.get_supply()
+        program_id = client.program_id
+
+    assert config.admin == deployment.admin.pubkey()
+    assert config.deployment_id == deployment.deployment_id
+    assert isinstance(supply, int)
+    assert program_id == KGPU_TOKEN_PROGRAM_ID
+    with SyncMarketClient(deployment.localnet.rpc_url) as market, pytest.raises(MarketNotFoundError):
+        market.get_market()
