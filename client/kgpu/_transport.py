@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Awaitable, Protocol, TypeVar
 
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
@@ -158,15 +158,29 @@ class SolanaRpcTransport:
         return SimulationOutcome(value.err, list(value.logs or []), value.units_consumed)
 
     async def _call(self, method: str, request):  # type: ignore[no-untyped-def]
-        try:
-            return await request
-        except RPCException as exc:
-            detail = exc.args[0] if exc.args else None
-            raise RpcResponseError(method=method, reason=_rpc_reason(detail)) from exc
-        except SolanaRpcException as exc:
-            raise RpcConnectionError(url=self.url, reason=str(exc.__cause__ or exc)) from exc
+        return await call_rpc(self.client, method, request)
 
 
 def _rpc_reason(detail: object) -> str:
     text = getattr(detail, "message", None)
     return str(text) if text else str(detail)
+
+
+_T = TypeVar("_T")
+
+
+async def call_rpc(client: AsyncClient, method: str, request: Awaitable[_T]) -> _T:
+    """Await a solana-py request made with `client`, mapping its failures to :mod:`kgpu.errors`.
+
+    Raises:
+        RpcResponseError: the node answered the JSON-RPC `method` with an error.
+        RpcConnectionError: the node could not be reached.
+    """
+    try:
+        return await request
+    except RPCException as exc:
+        detail = exc.args[0] if exc.args else None
+        raise RpcResponseError(method=method, reason=_rpc_reason(detail)) from exc
+    except SolanaRpcException as exc:
+        url = str(client._provider.endpoint_uri)  # noqa: SLF001 - solana-py has no public accessor
+        raise RpcConnectionError(url=url, reason=str(exc.__cause__ or exc)) from exc

@@ -6,14 +6,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
-from solana.rpc.core import RPCException
 from solders.pubkey import Pubkey
 
 from kgpu.addresses import KGPU_MARKET_PROGRAM_ID, KGPU_TOKEN_PROGRAM_ID, kgpu_mint_address, kgpu_token_account
-from kgpu.errors import ProgramNotDeployedError, RpcConnectionError, RpcResponseError
+from kgpu._transport import call_rpc
+from kgpu.errors import ProgramNotDeployedError
 
 T = TypeVar("T")
 
@@ -25,15 +24,7 @@ PROGRAMS: dict[str, Pubkey] = {
 
 async def rpc(client: AsyncClient, method: str, request: Awaitable[T]) -> T:
     """Await a solana-py request, mapping its failures to :mod:`kgpu.errors`."""
-    try:
-        return await request
-    except RPCException as exc:
-        detail = exc.args[0] if exc.args else exc
-        reason = getattr(detail, "message", None) or str(detail)
-        raise RpcResponseError(method=method, reason=reason) from exc
-    except SolanaRpcException as exc:
-        url = str(client._provider.endpoint_uri)  # noqa: SLF001 - solana-py has no public accessor
-        raise RpcConnectionError(url=url, reason=str(exc.__cause__ or exc)) from exc
+    return await call_rpc(client, method, request)
 
 
 async def account_exists(client: AsyncClient, address: Pubkey) -> bool:

@@ -11,10 +11,8 @@ from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
 from based58 import b58encode
-from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Commitment, Confirmed
-from solana.rpc.core import RPCException
 from solana.rpc.models import MemcmpOpts
 from solders.instruction import Instruction
 from solders.keypair import Keypair
@@ -22,7 +20,7 @@ from solders.pubkey import Pubkey
 from spl.token.instructions import create_idempotent_associated_token_account
 
 from kgpu.addresses import KGPU_MARKET_PROGRAM_ID, KGPU_TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID
-from kgpu.errors import RpcConnectionError, RpcResponseError
+from kgpu._transport import call_rpc
 from kgpu.market._accounts import (
     JOB_PROVIDER_OFFSET,
     JOB_RENTER_OFFSET,
@@ -136,14 +134,7 @@ class MarketClient:
     # -- reads -------------------------------------------------------------------------------
 
     async def _call(self, method: str, request: Awaitable[_T]) -> _T:
-        try:
-            return await request
-        except RPCException as exc:
-            detail = exc.args[0] if exc.args else exc
-            raise RpcResponseError(method=method, reason=str(getattr(detail, "message", detail))) from exc
-        except SolanaRpcException as exc:
-            url = str(self.rpc._provider.endpoint_uri)  # noqa: SLF001 - solana-py has no public accessor
-            raise RpcConnectionError(url=url, reason=str(exc.__cause__ or exc)) from exc
+        return await call_rpc(self.rpc, method, request)
 
     async def _account_data(self, address: Pubkey, owner: Pubkey) -> bytes | None:
         response = await self._call("getAccountInfo", self.rpc.get_account_info(address, commitment=self.commitment))

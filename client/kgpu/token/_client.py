@@ -10,17 +10,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
-from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Commitment, Confirmed
-from solana.rpc.core import RPCException
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from spl.token.instructions import create_idempotent_associated_token_account
 
 from kgpu.addresses import KGPU_TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID
-from kgpu.errors import MintNotFoundError, RpcConnectionError, RpcResponseError, UserError
+from kgpu._transport import call_rpc
+from kgpu.errors import MintNotFoundError, RpcResponseError, UserError
 from kgpu.quorum import AttestCollateral, ConfirmRedemption, MintDeposit, Payload, build_ed25519_instruction, encode_message
 from kgpu.token._accounts import Config, DepositRecord, KycRecord, Redemption
 from kgpu.token._instructions import (
@@ -107,14 +106,7 @@ class TokenClient:
     # -- reads -------------------------------------------------------------------------------
 
     async def _call(self, method: str, request: Awaitable[_T]) -> _T:
-        try:
-            return await request
-        except RPCException as exc:
-            detail = exc.args[0] if exc.args else exc
-            raise RpcResponseError(method=method, reason=str(getattr(detail, "message", detail))) from exc
-        except SolanaRpcException as exc:
-            url = str(self.rpc._provider.endpoint_uri)  # noqa: SLF001 - solana-py has no public accessor
-            raise RpcConnectionError(url=url, reason=str(exc.__cause__ or exc)) from exc
+        return await call_rpc(self.rpc, method, request)
 
     async def get_account_data(self, address: Pubkey) -> bytes | None:
         """Return the data of `address` owned by the program, or None when no such account exists."""
