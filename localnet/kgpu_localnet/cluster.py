@@ -195,8 +195,8 @@ class Cluster:
         self.svm = (
             LiteSVM().with_blockhash_check(False).with_sigverify(False).with_transaction_history(0)
         )
-        # Token-2022 v11 instead of the bundled v8, which cannot write token metadata under the
-        # runtime features LiteSVM enables; the bundled build stays when v11 was not fetched.
+        # Load Token-2022 v11 over the bundled v8, because v8 cannot write token metadata under
+        # the runtime features LiteSVM enables. Without a fetched v11 the bundled build stays.
         install_token_2022(self.svm)
         self.listener: ClusterListener | None = None
         self.epoch_schedule = EpochSchedule.custom(config.slots_per_epoch, config.slots_per_epoch, False)
@@ -558,8 +558,8 @@ class Cluster:
     def mark_written(self, pubkeys: list[Pubkey], prior_accounts: dict[Pubkey, Account | None] | None = None) -> None:
         """Persist accounts changed directly on the SVM (program deploys) with the open slot.
 
-        `prior_accounts` holds each account as the caller read it before the change, so reads at
-        an older commitment still see it; an account missing from it is treated as new.
+        `prior_accounts` contains each account as the caller read it before the change, so reads
+        at an older commitment still see it. An account missing from it is treated as new.
         """
         prior_accounts = prior_accounts or {}
         saved = []

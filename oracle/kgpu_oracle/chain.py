@@ -18,7 +18,7 @@ __all__ = ["ChainReadError", "ChainReader", "DatabaseChainReader", "register_job
 
 
 class ChainReadError(RuntimeError):
-    """Raised when a job cannot be read from the cluster; the service answers 503."""
+    """Raised when a job cannot be read from the cluster; the service returns 503."""
 
     def __init__(self, job: bytes, rpc_url: str, reason: str) -> None:
         self.job = str(Pubkey.from_bytes(job))

@@ -8,7 +8,7 @@ __all__ = ["ConflictError", "EvidenceError"]
 class EvidenceError(ValueError):
     """Raised when submitted evidence is invalid; `field` names the input at fault.
 
-    The message says what is wrong and what the submitter should change. The service answers 422.
+    The message states what is wrong and what the submitter should change. The service returns 422.
     """
 
     def __init__(self, field: str, message: str) -> None:
@@ -20,5 +20,5 @@ class EvidenceError(ValueError):
 class ConflictError(EvidenceError):
     """Raised when evidence collides with something already accepted (a reused id or sequence).
 
-    The service answers 409.
+    The service returns 409.
     """

@@ -94,8 +94,8 @@ def test_kyc_bypass_by_owner_change(token_env):
     env.svm.airdrop(mallory.pubkey(), 10_000_000_000)
     plain = new_plain_token_account(env, alice)
     assert token_frozen(env.svm, plain)
-    # The registry asks to thaw all of Alice's accounts; the account without ImmutableOwner is
-    # rejected and stays frozen, and so is a mint into it.
+    # The registry requests a thaw of all of Alice's accounts. The account without
+    # ImmutableOwner is rejected and stays frozen, and a mint into it is rejected too.
     thaw = env.send([set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), alice.pubkey(), token_accounts=[plain])], [env.registry])
     assert custom_error(thaw) == ERRORS["InvalidTokenAccount"]
     assert custom_error(mint_to(env, alice.pubkey(), 1_000, plain)) == ERRORS["InvalidTokenAccount"]

@@ -129,11 +129,11 @@ def test_wallet_new_refuses_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "id.json"
     first = json_output(invoke("en", "-k", str(path), "--json", "wallet", "new"))
 
-    refused = invoke("en", "-k", str(path), "--json", "wallet", "new")
+    rejected = invoke("en", "-k", str(path), "--json", "wallet", "new")
     forced = invoke("en", "-k", str(path), "--json", "wallet", "new", "--force")
 
-    assert refused.exit_code == 1
-    error = json_output(refused)["error"]
+    assert rejected.exit_code == 1
+    error = json_output(rejected)["error"]
     assert error["key"] == "error.keypair_exists"
     assert error["type"] == "KeypairExistsError"
     assert error["exit_code"] == 1

@@ -60,7 +60,7 @@ pub enum MarketError {
     // 6020
     /// The slash sequence is not the provider's slash counter plus one.
     InvalidSlashSequence,
-    /// The account to create already holds data or belongs to another program.
+    /// The account to create already contains data or belongs to another program.
     AlreadyInitialized,
     /// The signer is not the market program's upgrade authority.
     NotUpgradeAuthority,

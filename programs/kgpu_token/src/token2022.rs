@@ -88,8 +88,8 @@ pub struct TokenAccount<'a> {
     pub amount: u64,
     pub frozen: bool,
     /// Whether the account has the ImmutableOwner extension. Without it, the owner can hand the
-    /// account to another wallet with `SetAuthority`, so a KYC check on today's owner would not
-    /// cover whoever owns it after a thaw.
+    /// account to another wallet with `SetAuthority`, so a KYC check on the current owner would
+    /// not cover the new owner after a thaw.
     pub immutable_owner: bool,
 }
 

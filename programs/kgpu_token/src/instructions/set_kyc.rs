@@ -127,7 +127,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     let allowed = record.check_valid(config, clock().unix_timestamp).is_ok();
 
     // Freeze or thaw the token accounts to match. Only accounts whose owner cannot change are
-    // thawed, so the KYC record always covers the wallet that holds them. Freezing any account
+    // thawed, so the KYC record always covers the wallet that owns them. Freezing any account
     // of the wallet stays possible. A rejection here rolls back the record write with the rest
     // of the transaction.
     config_signer!(config, signer);
