@@ -12,6 +12,7 @@ install:
 	$(UV) sync --frozen
 
 programs: install
+	$(UV) run --frozen python -m kgpu_sbf.addresses --check
 	$(UV) run --frozen python -m kgpu_sbf.build
 	$(UV) run --frozen python -m kgpu_sbf.spl
 
