@@ -7,12 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from kgpu_localnet import b58
+import zstandard
 from solders.account import Account
 from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
 from kgpu_localnet.errors import RpcError, INVALID_PARAMS
+from kgpu_localnet.token_extensions import parse_extensions
 
 TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 TOKEN_2022_PROGRAM_ID = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
@@ -143,8 +145,7 @@ def parse_token_data(owner: Pubkey, data: bytes, mint_lookup) -> dict[str, Any] 
             return None
         info = parse_token_account(data, mint_decimals(mint_data))
     if owner == TOKEN_2022_PROGRAM_ID and len(data) > TOKEN_ACCOUNT_SIZE:
-        # Token-2022 extensions are not decoded, so the list is always empty.
-        info["extensions"] = []
+        info["extensions"] = parse_extensions(data)
     return {
         "program": TOKEN_PROGRAM_NAMES[owner],
         "parsed": {"info": info, "type": kind},
@@ -155,11 +156,6 @@ def parse_token_data(owner: Pubkey, data: bytes, mint_lookup) -> dict[str, Any] 
 def check_encoding(encoding: str, allowed: tuple[str, ...] = ACCOUNT_ENCODINGS) -> None:
     if encoding not in allowed:
         raise RpcError(INVALID_PARAMS, f"Invalid params: unknown encoding `{encoding}`, expected one of {', '.join(allowed)}")
-    if encoding == "base64+zstd":
-        raise RpcError(
-            INVALID_PARAMS,
-            "Invalid params: encoding base64+zstd is not supported by kgpu-localnet; request base64",
-        )
 
 
 def encode_data(data: bytes, encoding: str, data_slice: dict | None) -> Any:
@@ -173,6 +169,8 @@ def encode_data(data: bytes, encoding: str, data_slice: dict | None) -> Any:
         if len(data) > 128:
             raise RpcError(INVALID_PARAMS, "Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.")
         return [b58.b58encode(data), "base58"]
+    if encoding == "base64+zstd":
+        return [b64(zstandard.ZstdCompressor().compress(data)), "base64+zstd"]
     return [b64(data), "base64"]
 
 
