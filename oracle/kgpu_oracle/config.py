@@ -42,7 +42,7 @@ _MINIMUM_VALUES: dict[str, int] = {
     "max_body_bytes": 1,
     "max_answer_bytes": 1,
 }
-_POSITIVE_SECONDS = ("peer_timeout_seconds", "gather_interval_seconds")
+_POSITIVE_SECONDS = ("peer_timeout_seconds", "gather_interval_seconds", "confirm_poll_seconds")
 JOB_SOURCES = ("chain", "database")
 
 
@@ -114,6 +114,7 @@ class OracleConfig:
     max_answer_bytes: int = 512 * 1024
     peer_timeout_seconds: float = 5.0
     gather_interval_seconds: float = 1.0
+    confirm_poll_seconds: float = 0.2
 
     def __post_init__(self) -> None:
         oracle_set = {self.operator.pubkey(), *(peer.pubkey for peer in self.peers)}
@@ -201,6 +202,7 @@ _OPTIONAL_KEYS: dict[str, type] = {
     "max_body_bytes": int,
     "peer_timeout_seconds": float,
     "gather_interval_seconds": float,
+    "confirm_poll_seconds": float,
 }
 _OTHER_KEYS = ("peers", "haircuts", "gpu_power_table", "grid_factor_g_per_kwh")
 _TOP_LEVEL_KEYS = (*_REQUIRED_KEYS, *_OPTIONAL_KEYS, *_OTHER_KEYS)

@@ -66,8 +66,13 @@ class OutboxWorker:
                     await self.run_once()
                 except Exception as error:  # keep the loop alive; each row's own errors are handled below
                     log_event(logging.ERROR, "worker_pass_failed", error=describe(error))
+                # A sent transaction is checked again after `confirm_poll_seconds`, so the row turns
+                # `confirmed` soon after the cluster confirms it, rather than at the next interval.
+                interval = self.state.config.gather_interval_seconds
+                if self._awaiting_confirmation():
+                    interval = min(interval, self.state.config.confirm_poll_seconds)
                 try:
-                    await asyncio.wait_for(self.state.wake.wait(), self.state.config.gather_interval_seconds)
+                    await asyncio.wait_for(self.state.wake.wait(), interval)
                 except asyncio.TimeoutError:
                     pass
         finally:
@@ -87,6 +92,18 @@ class OutboxWorker:
             ).all()
         for attestation_id in due:
             await self.advance(attestation_id)
+
+    def _awaiting_confirmation(self) -> bool:
+        """Return whether a sent transaction is due for a status check."""
+        if not self.state.config.submit_transactions:
+            return False
+        with self.state.sessions() as session:
+            due = session.scalar(
+                select(db.Attestation.id)
+                .where(db.Attestation.state == "sent", db.Attestation.next_attempt_at <= self.state.now())
+                .limit(1)
+            )
+        return due is not None
 
     async def advance(self, attestation_id: str) -> None:
         """Take one step for one attestation; errors are recorded on the row and retried."""
@@ -220,7 +237,7 @@ class OutboxWorker:
             attestation = session.get(db.Attestation, attestation_id)
             record_state(session, attestation, "sent", self.state.now(), attestation.tx_signature)
             attestation.attempts = 0
-            attestation.next_attempt_at = self.state.now() + 1
+            attestation.next_attempt_at = self.state.now()
             session.commit()
             log_event(logging.INFO, "attestation_sent", **log_fields(attestation), tx=attestation.tx_signature)
         crash_point("after_sent_commit")
@@ -270,7 +287,7 @@ class OutboxWorker:
             attestation = session.get(db.Attestation, attestation_id)
             if attestation.state != "sent":
                 record_state(session, attestation, "sent", self.state.now(), f"{signature} may still land")
-            attestation.next_attempt_at = self.state.now() + 1
+            attestation.next_attempt_at = self.state.now()
             session.commit()
 
     def _finish(self, attestation_id: str, status: Any) -> None:
@@ -286,7 +303,7 @@ class OutboxWorker:
                 record_state(session, attestation, "confirmed", self.state.now(), attestation.tx_signature)
                 log_event(logging.INFO, "attestation_confirmed", **log_fields(attestation), tx=attestation.tx_signature)
             else:
-                attestation.next_attempt_at = self.state.now() + 1
+                attestation.next_attempt_at = self.state.now()
                 if attestation.state != "sent":
                     record_state(session, attestation, "sent", self.state.now(), "processed, awaiting confirmation")
             session.commit()
@@ -312,5 +329,5 @@ class OutboxWorker:
             with self.state.sessions() as session:
                 attestation = session.get(db.Attestation, attestation_id)
                 if attestation.state == "sent":
-                    attestation.next_attempt_at = self.state.now() + 1
+                    attestation.next_attempt_at = self.state.now()
                     session.commit()

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from kgpu.cli import _programs, _wallet
+from kgpu.cli import _chrome, _programs, _wallet
+from kgpu.cli._chrome import ChromeLanguage
 from kgpu.cli._output import Output, Settings
 from kgpu.config import DEFAULT_CLUSTER, DEFAULT_KEYPAIR_PATH, resolve_cluster
 from kgpu.errors import KgpuError
@@ -24,13 +25,15 @@ def build_app(lang: Language) -> typer.Typer:
     def t(key: str) -> str:
         return message(key, lang=lang)
 
+    _chrome.install()
+
     app = typer.Typer(
         name="kgpu",
         help=t("help.root"),
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
-        context_settings={"help_option_names": ["-h", "--help"]},
+        context_settings={"help_option_names": ["-h", "--help"], "obj": ChromeLanguage(lang)},
     )
 
     @app.callback()
