@@ -55,21 +55,55 @@ def deploy_kgpu_programs(cluster: Cluster, programs_dir: Path) -> dict[str, Pubk
     for name, elf_path, key_path in candidates:
         program_keypair = Keypair.from_bytes(json.loads(key_path.read_text()))
         program_id = program_keypair.pubkey()
+        elf = elf_path.read_bytes()
         existing = cluster.svm.get_account(program_id)
         if existing is not None and existing.executable:
-            # NOTE: a rebuilt .so is not redeployed into an existing ledger; start with --reset.
+            upgrade_if_rebuilt(cluster, name, program_id, elf, elf_path)
             deployed[name] = program_id
             continue
         touched = [program_id, find_programdata_address(program_id), cluster.faucet.pubkey()]
         prior_accounts = {pubkey: cluster.svm.get_account(pubkey) for pubkey in touched}
         try:
-            deploy_upgradeable(cluster.svm, cluster.faucet, program_keypair, elf_path.read_bytes())
+            deploy_upgradeable(cluster.svm, cluster.faucet, program_keypair, elf)
         except DeployError as error:
             log.error("deploy of %s from %s failed: %s", name, elf_path, error)
             continue
         cluster.mark_written(touched, prior_accounts)
         deployed[name] = program_id
     return deployed
+
+
+def upgrade_if_rebuilt(cluster: Cluster, name: str, program_id: Pubkey, elf: bytes, elf_path: Path) -> bool:
+    """Upgrade a program in the ledger to `elf` when its code differs; return whether it upgraded.
+
+    The faucet deployed the K-GPU programs and is their upgrade authority, so it signs the
+    loader's `Upgrade`. A program with another authority, or none, is left as it is.
+    """
+    from kgpu_sbf.loader import DeployError, deployed_elf, find_programdata_address, upgrade_upgradeable
+
+    programdata_address = find_programdata_address(program_id)
+    programdata = cluster.svm.get_account(programdata_address)
+    if programdata is None:
+        log.warning("%s at %s has no program data account; leaving it as it is", name, program_id)
+        return False
+    authority, code = deployed_elf(bytes(programdata.data))
+    if code[: len(elf)] == elf and not code[len(elf):].strip(b"\0"):
+        return False
+    if authority != cluster.faucet.pubkey():
+        log.warning("%s in the ledger differs from %s, but its upgrade authority is %s, not the faucet; "
+                    "start with --reset to deploy the new build", name, elf_path, authority)
+        return False
+
+    touched = [program_id, programdata_address, cluster.faucet.pubkey()]
+    prior_accounts = {pubkey: cluster.svm.get_account(pubkey) for pubkey in touched}
+    try:
+        upgrade_upgradeable(cluster.svm, cluster.faucet, program_id, elf)
+    except DeployError as error:
+        log.error("upgrade of %s from %s failed: %s; start with --reset to deploy it anew", name, elf_path, error)
+        return False
+    cluster.mark_written(touched, prior_accounts)
+    log.info("upgraded %s at %s to the build in %s", name, program_id, elf_path)
+    return True
 
 
 def add_program(cluster: Cluster, address: str, path: str) -> Pubkey:

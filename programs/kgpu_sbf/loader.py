@@ -47,6 +47,7 @@ WRITE_CHUNK_SIZE = 900
 _INITIALIZE_BUFFER = 0
 _WRITE = 1
 _DEPLOY_WITH_MAX_DATA_LEN = 2
+_UPGRADE = 3
 
 
 class DeployError(RuntimeError):
@@ -117,6 +118,21 @@ def deploy_with_max_data_len(
     )
 
 
+def upgrade(program_id: Pubkey, buffer: Pubkey, spill: Pubkey, authority: Pubkey) -> Instruction:
+    """Build `Upgrade`: replace the program's code with the buffer's ELF; the buffer's lamports go to `spill`."""
+    return Instruction(
+        BPF_LOADER_UPGRADEABLE_ID,
+        struct.pack("<I", _UPGRADE),
+        [AccountMeta(find_programdata_address(program_id), is_signer=False, is_writable=True),
+         AccountMeta(program_id, is_signer=False, is_writable=True),
+         AccountMeta(buffer, is_signer=False, is_writable=True),
+         AccountMeta(spill, is_signer=False, is_writable=True),
+         AccountMeta(RENT, is_signer=False, is_writable=False),
+         AccountMeta(CLOCK, is_signer=False, is_writable=False),
+         AccountMeta(authority, is_signer=True, is_writable=False)],
+    )
+
+
 def _send(svm: SvmLike, step: str, instructions: list[Instruction], signers: list[Keypair]) -> None:
     message = Message.new_with_blockhash(instructions, signers[0].pubkey(), svm.latest_blockhash())
     result = svm.send_transaction(Transaction(signers, message, svm.latest_blockhash()))
@@ -158,6 +174,24 @@ def deploy_upgradeable(
     if capacity < len(elf):
         raise ValueError(f"max_data_len {capacity} is smaller than the ELF ({len(elf)} bytes)")
 
+    _write_buffer(svm, payer, authority, buffer, elf)
+
+    create_program = create_account(CreateAccountParams(
+        from_pubkey=payer.pubkey(),
+        to_pubkey=program_id,
+        lamports=svm.minimum_balance_for_rent_exemption(PROGRAM_ACCOUNT_SIZE),
+        space=PROGRAM_ACCOUNT_SIZE,
+        owner=BPF_LOADER_UPGRADEABLE_ID,
+    ))
+    deploy = deploy_with_max_data_len(
+        payer.pubkey(), program_id, buffer.pubkey(), authority.pubkey(), capacity)
+    deploy_signers = [payer, program_keypair] + ([] if authority == payer else [authority])
+    _send(svm, "deploy", [create_program, deploy], deploy_signers)
+    return program_id
+
+
+def _write_buffer(svm: SvmLike, payer: Keypair, authority: Keypair, buffer: Keypair, elf: bytes) -> None:
+    """Create `buffer` with `authority` as its authority and write `elf` into it in chunks."""
     buffer_size = BUFFER_METADATA_SIZE + len(elf)
     create_buffer = create_account(CreateAccountParams(
         from_pubkey=payer.pubkey(),
@@ -176,18 +210,32 @@ def deploy_upgradeable(
         _send(svm, f"write offset {offset}",
               [write(buffer.pubkey(), authority.pubkey(), offset, chunk)], signers)
 
-    create_program = create_account(CreateAccountParams(
-        from_pubkey=payer.pubkey(),
-        to_pubkey=program_id,
-        lamports=svm.minimum_balance_for_rent_exemption(PROGRAM_ACCOUNT_SIZE),
-        space=PROGRAM_ACCOUNT_SIZE,
-        owner=BPF_LOADER_UPGRADEABLE_ID,
-    ))
-    deploy = deploy_with_max_data_len(
-        payer.pubkey(), program_id, buffer.pubkey(), authority.pubkey(), capacity)
-    deploy_signers = [payer, program_keypair] + ([] if authority == payer else [authority])
-    _send(svm, "deploy", [create_program, deploy], deploy_signers)
-    return program_id
+
+def deployed_elf(programdata: bytes) -> tuple[Pubkey | None, bytes]:
+    """Split program-data account bytes into (upgrade authority, stored code with zero padding)."""
+    if len(programdata) < PROGRAMDATA_METADATA_SIZE:
+        raise ValueError(f"program data is {len(programdata)} bytes, shorter than its {PROGRAMDATA_METADATA_SIZE}-byte header")
+    authority = None
+    if programdata[12] == 1:
+        authority = Pubkey.from_bytes(programdata[13:45])
+    return authority, programdata[PROGRAMDATA_METADATA_SIZE:]
+
+
+def upgrade_upgradeable(svm: SvmLike, payer: Keypair, program_id: Pubkey, elf: bytes,
+                        *, upgrade_authority: Keypair | None = None) -> None:
+    """Replace the code of deployed program `program_id` with `elf` through BPF Loader Upgradeable.
+
+    `upgrade_authority` (default `payer`) must be the program's upgrade authority. The new ELF
+    must fit the program data's capacity, which `deploy_upgradeable` sets to twice the first ELF.
+
+    Raises:
+        DeployError: the loader rejected a step (wrong authority, ELF too large, verifier error).
+    """
+    authority = upgrade_authority or payer
+    buffer = Keypair()
+    _write_buffer(svm, payer, authority, buffer, elf)
+    signers = [payer] if authority == payer else [payer, authority]
+    _send(svm, "upgrade", [upgrade(program_id, buffer.pubkey(), payer.pubkey(), authority.pubkey())], signers)
 
 
 # The repository's programs folder: build outputs and program-id keypairs live under it.
