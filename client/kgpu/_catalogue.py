@@ -56,8 +56,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Show one job's state, escrow balance, payments and settled usage totals.",
     },
     "help.job_close": {
-        "ko": "작업을 닫고 에스크로에 남은 K-GPU를 임차인에게 환불합니다.",
-        "en": "Close a job and refund the K-GPU left in escrow to the renter.",
+        "ko": "작업을 닫고 에스크로에 남은 K-GPU를 임차인에게 환불합니다. 임차인과 작업의 공급자는 언제든, 그 밖의 지갑은 종료 시각부터 닫을 수 있습니다.",
+        "en": "Close a job and refund the K-GPU left in escrow to the renter. The renter and the job's provider may close it at any time, any other wallet from its end time on.",
     },
     "help.provider": {
         "ko": "GPU 공급자 노드를 등록하고, 스테이킹하고, 작업을 처리합니다.",

@@ -1,4 +1,4 @@
-"""Korean and English messages of the `kgpu_token` program's custom errors (codes 6000 to 6032).
+"""Korean and English messages of the `kgpu_token` program's custom errors (codes 6000 to 6032, and 6040).
 
 Keys are `error.kgpu_token.<name>`. The program error templates may use the fields of
 :class:`kgpu.errors.ProgramError`: `program_id`, `code`, `code_hex` and `index`.
@@ -144,5 +144,9 @@ TOKEN_PROGRAM_MESSAGES: Mapping[str, Mapping[str, str]] = {
     "error.kgpu_token.not_upgrade_authority": {
         "ko": "initialize 서명자가 프로그램의 업그레이드 권한자가 아닙니다(kgpu_token 오류 {code}). 업그레이드 권한자 키페어로 서명하세요.",
         "en": "The signer of initialize is not the program's upgrade authority (kgpu_token error {code}): sign with the upgrade authority keypair.",
+    },
+    "error.kgpu_token.protected_account": {
+        "ko": "토큰 계정 소유자가 PDA라서 그 프로그램이 잔액을 장부에 기록하고 있으므로 seize할 수 없습니다(명령어 {index}번, kgpu_token 오류 {code}). 프로그램이 자금을 수혜자 지갑으로 지급한 뒤(예: close_job 환불 후) 그 지갑의 토큰 계정에서 seize하세요.",
+        "en": "The token account's owner is a PDA, so its program books the balance and seize cannot burn from it (instruction {index}, kgpu_token error {code}): seize from the beneficiary's wallet account after the program pays the funds out, for example after close_job refunds the renter.",
     },
 }

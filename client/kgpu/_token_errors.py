@@ -1,10 +1,10 @@
 """Exception classes of the `kgpu_token` program's custom errors, registered for decoding.
 
-The program returns `ProgramError::Custom(6000 + n)`, in the order of `TokenError` in
-`programs/kgpu_token/src/error.rs` and of the IDL `errors` list. Each class below is registered
-with :func:`kgpu.errors.register_program_error` for the K-GPU token program id, so
-:func:`kgpu.errors.decode_transaction_error` raises it. Its message is
-`error.kgpu_token.<name>` in the catalogue. `kgpu.errors` imports this module, and
+The program returns `ProgramError::Custom(6000 + n)`, where `n` is the discriminant of
+`TokenError` in `programs/kgpu_token/src/error.rs`, and the IDL `errors` list has the same
+codes. Each class below is registered with :func:`kgpu.errors.register_program_error` for the
+K-GPU token program id, so :func:`kgpu.errors.decode_transaction_error` raises it. Its message
+is `error.kgpu_token.<name>` in the catalogue. `kgpu.errors` imports this module, and
 :mod:`kgpu.token` re-exports the classes.
 """
 
@@ -43,6 +43,7 @@ __all__ = [
     "NotUpgradeAuthorityError",
     "NotWritableError",
     "ProgramNotApprovedError",
+    "ProtectedAccountError",
     "QuorumNotReachedError",
     "RedemptionAlreadyPaidError",
     "StaleAttestationError",
@@ -328,3 +329,11 @@ class NotUpgradeAuthorityError(KgpuTokenError):
 
     error_name = "NotUpgradeAuthority"
     key = "error.kgpu_token.not_upgrade_authority"
+
+
+@register_program_error(KGPU_TOKEN_PROGRAM_ID, 6040)
+class ProtectedAccountError(KgpuTokenError):
+    """6040 `ProtectedAccount`: `seize` targeted a token account owned by a PDA, whose program books its balance."""
+
+    error_name = "ProtectedAccount"
+    key = "error.kgpu_token.protected_account"

@@ -19,7 +19,7 @@ what failed and what to do, and carries the exit code the ``kgpu`` command uses 
         └── ProgramError                a program's custom error code, looked up in a registry
             ├── SystemProgramError      InsufficientLamportsError, AccountAlreadyInUseError
             ├── TokenProgramError       SPL Token and Token-2022, e.g. AccountFrozenError
-            ├── KgpuTokenError          kgpu_token codes 6000 to 6032, in :mod:`kgpu.token`
+            ├── KgpuTokenError          kgpu_token codes 6000 to 6032 and 6040, in :mod:`kgpu.token`
             └── UnknownProgramError     a code no class is registered for
 
 Programs add their codes with :func:`register_program_error`. :func:`decode_transaction_error`

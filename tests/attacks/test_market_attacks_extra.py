@@ -3,8 +3,6 @@ behaviour: the attack fails and changes nothing. A failing test is a vulnerabili
 
 from __future__ import annotations
 
-import pytest
-
 import kgpu_token_testkit as token_kit
 from solders.pubkey import Pubkey
 from solders.transaction_metadata import FailedTransactionMetadata
@@ -14,6 +12,7 @@ from market_testkit import (
     INSURANCE_VAULT,
     KIND_SETTLE_RECEIPT,
     KIND_SLASH,
+    MARKET,
     REWARD_VAULT,
     STAKE_VAULT,
     UNBONDING_PERIOD,
@@ -22,7 +21,9 @@ from market_testkit import (
     balance,
     claim_rewards_ix,
     close_job_ix,
+    custom_error,
     decode,
+    error_text,
     kgpu_account,
     open_job_ix,
     receipt_address,
@@ -147,20 +148,39 @@ def test_claims_after_slash_within_fees(market_env):
     assert balance(env.svm, REWARD_VAULT) == market.total_fees - market.total_rewards_claimed
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness: governance seize can burn from market vaults that still book the funds")
 def test_seize_escrow_locks_refund(market_env):
-    """The token admin burns from the market's escrow vault with seize (permanent delegate).
-    The market still owes the renter the full escrow, so the refund fails and the renter's
-    funds are locked. Secure behaviour: seize rejects an approved program's vault, or the
-    market's books stay payable."""
+    """The token admin tries to burn from the market's escrow and stake vaults with seize
+    (permanent delegate). The market books every unit in them to a job or a provider, so a burn
+    would leave the renter's refund unpayable. Secure behaviour: seize rejects both vaults with
+    `ProtectedAccount`, nothing changes, and the refund pays in full."""
     env = market_env
     provider = env.new_provider()
     renter, job = open_job(env, provider, budget=100_000)
-    seize = env.send([token_kit.seize_ix(env.admin.pubkey(), ESCROW_VAULT, 100_000, b"\x00" * 32)])
-    refund = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter])
-    assert failed(seize) or not failed(refund), (
-        "seize burned the escrow vault, so close_job can no longer refund the renter"
-    )
+    renter_account = kgpu_account(renter.pubkey())
+    watched = [ESCROW_VAULT, STAKE_VAULT, MARKET, job, provider.address, renter_account, token_kit.mint_address(), token_kit.config_address()]
+    assert balance(env.svm, ESCROW_VAULT) == 100_000
+    assert balance(env.svm, STAKE_VAULT) == 2_000_000
+
+    for vault in (ESCROW_VAULT, STAKE_VAULT):
+        before = snapshot(env, watched)
+        seize = env.send([token_kit.seize_ix(env.admin.pubkey(), vault, balance(env.svm, vault), b"\x00" * 32)])
+        assert failed(seize), f"seize burned from {vault}"
+        assert custom_error(seize) == token_kit.ERRORS["ProtectedAccount"], error_text(seize)
+        assert snapshot(env, watched) == before
+
+    # The market's books still match its vaults, and the renter's refund pays in full.
+    market = env.market()
+    assert market.total_escrowed == balance(env.svm, ESCROW_VAULT) == 100_000
+    renter_before = balance(env.svm, renter_account)
+    ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter]))
+    assert balance(env.svm, renter_account) == renter_before + 100_000
+    assert balance(env.svm, ESCROW_VAULT) == 0
+    assert env.market().total_escrowed == 0
+    assert decode(env.svm, job).refunded == 100_000
+
+    # Once refunded, the K-GPU sits in the renter's wallet account, where seize works.
+    ok(env.send([token_kit.seize_ix(env.admin.pubkey(), renter_account, 100_000, b"\x00" * 32)]))
+    assert balance(env.svm, renter_account) == renter_before
 
 
 def test_withdraw_stake_during_open_job(market_env):

@@ -13,16 +13,20 @@ from solders.transaction_metadata import FailedTransactionMetadata
 
 from market_testkit import (
     ERRORS,
+    ESCROW_VAULT,
     INSURANCE_VAULT,
+    MARKET,
     MIN_STAKE_PER_GPU,
     STAKE_VAULT,
     UNBONDING_PERIOD,
     Slash,
+    UsageReceipt,
     balance,
     close_job_ix,
     custom_error,
     decode,
     error_text,
+    events,
     kgpu_account,
     request_unstake_ix,
     withdraw_unstaked_ix,
@@ -172,4 +176,61 @@ def test_close_job_provider_read_only(env):
     result = env.send([Instruction(ix.program_id, bytes(ix.data), accounts)], [renter])
 
     assert_error(result, "Immutable")
+    assert open_jobs(env, provider) == 1
+
+
+def test_provider_closes_job_early(env):
+    # Given a provider staked at exactly the minimum, with a 30-day job of 100,000 K-GPU at
+    # 3,000 per GPU-hour, and one settled receipt of 3,600 GPU-seconds: payment 3,000, fee 75.
+    provider = env.new_provider(gpu_count=GPU_COUNT, stake=REQUIRED_STAKE)
+    renter = env.new_wallet(kgpu=1_000_000)
+    result, job = env.open_job(renter, provider, price=3_000, budget=100_000, duration=30 * 86_400)
+    ok(result)
+    now = env.token.now()
+    ok(env.settle(UsageReceipt(job, 1, 3_600, now - 3_600, now, 0, 0), provider))
+    assert decode(env.svm, job).escrowed == 97_000
+    assert balance(env.svm, ESCROW_VAULT) == 97_000
+    assert env.market().total_escrowed == 97_000
+    renter_before = balance(env.svm, kgpu_account(renter.pubkey()))
+    provider_wallet_before = balance(env.svm, kgpu_account(provider.wallet.pubkey()))
+    assert_error(unstake(env, provider, 1), "InsufficientStake")
+
+    # When the provider's authority closes the job long before its end time.
+    result = ok(close(env, provider.wallet, renter, job, provider))
+
+    # Then the renter gets the rest of the escrow, and the provider's wallet nothing.
+    assert balance(env.svm, kgpu_account(renter.pubkey())) == renter_before + 97_000
+    assert balance(env.svm, kgpu_account(provider.wallet.pubkey())) == provider_wallet_before
+    assert balance(env.svm, ESCROW_VAULT) == 0
+    assert env.market().total_escrowed == 0
+    state = decode(env.svm, job)
+    assert (state.funded, state.escrowed, state.paid, state.fees, state.refunded) == (100_000, 0, 2_925, 75, 97_000)
+    assert state.status == 1
+    assert state.closed_at == env.token.now()
+    (name, data), = events(result)
+    assert name == "JobClosed"
+    assert (data.closed_by, data.refunded) == (provider.wallet.pubkey(), 97_000)
+    assert open_jobs(env, provider) == 0
+
+    # And the provider may unstake and withdraw its whole stake.
+    ok(unstake(env, provider, REQUIRED_STAKE))
+    env.token.set_time(env.token.now() + UNBONDING_PERIOD)
+    ok(env.send([withdraw_unstaked_ix(provider.wallet.pubkey())], [provider.wallet]))
+    assert balance(env.svm, kgpu_account(provider.wallet.pubkey())) == provider_wallet_before + REQUIRED_STAKE
+
+
+def test_stranger_cannot_close_early(env):
+    provider = env.new_provider(gpu_count=GPU_COUNT)
+    other = env.new_provider(gpu_count=GPU_COUNT)
+    renter, job = open_job(env, provider)
+    watched = [job, MARKET, ESCROW_VAULT, provider.address, kgpu_account(renter.pubkey())]
+    before = token_kit.snapshot(env.svm, watched)
+
+    # Neither a stranger, another provider's authority nor the provider's node key may close it.
+    stranger = env.new_wallet()
+    node_key = provider.node_key
+    env.svm.airdrop(node_key.pubkey(), 1_000_000_000)
+    for caller in (stranger, other.wallet, node_key):
+        assert_error(close(env, caller, renter, job, provider), "JobNotEnded")
+        assert token_kit.snapshot(env.svm, watched) == before
     assert open_jobs(env, provider) == 1

@@ -33,7 +33,7 @@ PROGRAM_ID = Pubkey.from_string("EZeMmdPeDvBmR12mLDJwtXAdX8vsQuzMgFiBW1eRns2Q")
 VECTORS_PATH = Path(__file__).resolve().parent.parent / "vectors" / "quorum_messages.json"
 ERROR_OFFSET = 6000
 
-# Error codes, in the order of `TokenError` in programs/kgpu_token/src/error.rs.
+# Error codes, in the order of `TokenError` in programs/kgpu_token/src/error.rs, numbered from 6000.
 ERROR_NAMES = [
     "InvalidInstructionData", "NotEnoughAccounts", "TooManyAccounts", "MissingSigner", "NotWritable",
     "InvalidOwner", "InvalidAccountData", "InvalidAddress", "DuplicateAccount", "Unauthorized",
@@ -43,7 +43,9 @@ ERROR_NAMES = [
     "InvalidAmount", "RedemptionAlreadyPaid", "InvalidTokenAccount", "ProgramNotApproved", "InvalidSeeds",
     "UnsupportedRent", "CpiFailed", "NotUpgradeAuthority",
 ]
-ERRORS = {name: ERROR_OFFSET + index for index, name in enumerate(ERROR_NAMES)}
+# Variants with an explicit discriminant, which leaves a gap in the numbering before them.
+EXPLICIT_ERRORS = {"ProtectedAccount": 6040}
+ERRORS = {name: ERROR_OFFSET + index for index, name in enumerate(ERROR_NAMES)} | EXPLICIT_ERRORS
 
 # Start of the test clock: 2025-07-21 00:00:00 UTC plus a day.
 NOW = 1_753_142_400

@@ -18,6 +18,7 @@ from solders.sysvar import INSTRUCTIONS
 from kgpu_token_testkit import (
     ERROR_NAMES,
     ERROR_OFFSET,
+    ERRORS,
     PROGRAM_ID,
     TOKEN_2022_PROGRAM_ID,
     TokenEnv,
@@ -72,10 +73,18 @@ def test_idl_instruction_discriminators_match_rust(raw_idl):
 
 
 def test_idl_errors_match_rust_enum(raw_idl):
-    body = ERROR_RS.read_text().split("pub enum TokenError")[1]
-    variants = re.findall(r"^\s+([A-Z][A-Za-z0-9]*)(?: = 0)?,$", body, re.MULTILINE)
-    assert variants == ERROR_NAMES
-    assert [(e["code"], e["name"]) for e in raw_idl["errors"]] == [(ERROR_OFFSET + i, n) for i, n in enumerate(variants)]
+    body = ERROR_RS.read_text().split("pub enum TokenError")[1].split("\n}")[0]
+    # A variant without `= n` takes the previous discriminant plus one, as in Rust.
+    codes = {}
+    next_code = ERROR_OFFSET
+    for name, discriminant in re.findall(r"^\s+([A-Z][A-Za-z0-9]*)(?: = (\d+))?,$", body, re.MULTILINE):
+        if discriminant:
+            next_code = ERROR_OFFSET + int(discriminant)
+        codes[name] = next_code
+        next_code += 1
+    assert list(codes)[: len(ERROR_NAMES)] == ERROR_NAMES
+    assert codes == ERRORS
+    assert [(e["code"], e["name"]) for e in raw_idl["errors"]] == [(code, name) for name, code in codes.items()]
 
 
 def test_idl_loads_in_anchorpy(program):

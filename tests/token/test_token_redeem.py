@@ -210,6 +210,48 @@ def test_seize_by_stranger_fails(holding):
     assert_fails(env, result, "Unauthorized", watched, before)
 
 
+def test_seize_wallet_account_exact_balances(holding):
+    env, holder = holding
+    account = ata(holder.pubkey())
+    burned_before = env.config().total_burned
+
+    env.send_ok([seize_ix(env.admin.pubkey(), account, 250, b"\x0d" * 32)])
+    assert token_balance(env.svm, account) == 750
+    assert mint_supply(env.svm) == 750
+    assert env.config().total_burned == burned_before + 250
+    assert not token_frozen(env.svm, account)
+
+    # The whole remaining balance may be seized too.
+    env.send_ok([seize_ix(env.admin.pubkey(), account, 750, b"\x0e" * 32)])
+    assert token_balance(env.svm, account) == 0
+    assert mint_supply(env.svm) == 0
+    assert env.config().total_burned == burned_before + 1_000
+
+
+@pytest.mark.parametrize("owner_program", [PROGRAM_ID, Pubkey.from_string("Stake11111111111111111111111111111111111111")], ids=["token-program", "other-program"])
+def test_seize_program_owned_account_fails(env: TokenEnv, owner_program: Pubkey):
+    """A token account whose owner is a PDA, of this or any other program, cannot be seized."""
+    owner, _ = Pubkey.find_program_address([b"vault"], owner_program)
+    vault = ata(owner)
+    env.send_ok([create_associated_token_account(env.admin.pubkey(), owner, mint_address(), TOKEN_2022_PROGRAM_ID)])
+    env.send_ok([set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), owner, token_accounts=[vault])], [env.registry])
+    env.attest(10_000_000)
+    assert isinstance(env.mint(owner, 500), TransactionMetadata)
+    assert token_balance(env.svm, vault) == 500
+
+    watched = [vault, mint_address(), config_address()]
+    before = snapshot(env.svm, watched)
+    result = env.send([seize_ix(env.admin.pubkey(), vault, 500, b"\x0f" * 32)])
+    assert_fails(env, result, "ProtectedAccount", watched, before)
+
+    # Frozen, it is still rejected: the owner check comes before the thaw.
+    env.send_ok([set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), owner, revoked=True, token_accounts=[vault])], [env.registry])
+    assert token_frozen(env.svm, vault)
+    before = snapshot(env.svm, watched)
+    result = env.send([seize_ix(env.admin.pubkey(), vault, 1, b"\x0f" * 32)])
+    assert_fails(env, result, "ProtectedAccount", watched, before)
+
+
 def vault_for(env: TokenEnv, seed: bytes) -> tuple[Pubkey, int, Pubkey]:
     """Create a K-GPU ATA owned by a PDA of the token program (standing in for the market program)."""
     owner, bump = Pubkey.find_program_address([seed], PROGRAM_ID)

@@ -75,8 +75,8 @@ MARKET_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "The job is closed (instruction {index}, kgpu_market error {code}): receipts cannot settle against it and it cannot be closed again, so open a new job.",
     },
     "error.kgpu_market.job_not_ended": {
-        "ko": "종료 시각 전에는 임차인만 작업을 종료할 수 있습니다(명령어 {index}번, kgpu_market 오류 {code}). 임차인 키로 서명하거나 종료 시각 이후에 다시 시도하세요.",
-        "en": "Only the renter may close the job before its end time (instruction {index}, kgpu_market error {code}): sign with the renter's key, or retry after the end time.",
+        "ko": "종료 시각 전에는 임차인이나 작업의 공급자 권한자만 작업을 종료할 수 있습니다(명령어 {index}번, kgpu_market 오류 {code}). 임차인 또는 공급자 키로 서명하거나 종료 시각 이후에 다시 시도하세요.",
+        "en": "Only the renter or the job's provider authority may close the job before its end time (instruction {index}, kgpu_market error {code}): sign with the renter's or the provider's key, or retry after the end time.",
     },
     "error.kgpu_market.receipt_already_settled": {
         "ko": "영수증 순번이 작업의 마지막 정산 순번보다 크지 않습니다(명령어 {index}번, kgpu_market 오류 {code}). 이 영수증은 이미 정산되었거나 더 늦은 영수증이 먼저 정산되었습니다. 작업의 last_sequence를 확인하세요.",

@@ -399,9 +399,11 @@ class MarketClient:
         return job
 
     async def close_job(self, *, caller: Keypair, job: Pubkey, destination: Pubkey | None = None) -> SentTransaction:
-        """Send `close_job`, signed and paid by `caller`: the renter, or anyone from the job's end time on.
+        """Send `close_job`, signed and paid by `caller`.
 
-        The refund goes to `destination`, by default the renter's K-GPU associated token account.
+        The renter or the job's provider authority may close at any time, anyone else from the
+        job's end time on. The refund goes to `destination`, by default the renter's K-GPU
+        associated token account, whoever closes.
 
         Raises:
             JobNotFoundError: no job exists at `job`.

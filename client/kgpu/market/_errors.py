@@ -183,7 +183,7 @@ class JobClosedError(KgpuMarketError):
 
 @register_program_error(KGPU_MARKET_PROGRAM_ID, 6013)
 class JobNotEndedError(KgpuMarketError):
-    """6013 `JobNotEnded`: only the renter may close the job before its end time."""
+    """6013 `JobNotEnded`: only the renter or the job's provider authority may close the job before its end time."""
 
     error_name = "JobNotEnded"
     key = "error.kgpu_market.job_not_ended"

@@ -423,7 +423,8 @@ def close_job_instruction(
     """Build `close_job`: refund the job's escrow to the renter and close the job.
 
     Args:
-        caller: Signer. The renter at any time, anyone else from `Job.end_time` on.
+        caller: Signer. The renter or `Job.provider_authority` at any time, anyone else from
+            `Job.end_time` on. The refund goes to the renter either way.
         job: The `Job` account.
         renter: `Job.renter`, whose K-GPU associated token account is the default `destination`.
         provider: `Job.provider`, the `Provider` account whose open job count goes down by one.

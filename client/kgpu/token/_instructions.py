@@ -313,7 +313,11 @@ def confirm_redemption_instruction(
 def seize_instruction(
     *, admin: Pubkey, source: Pubkey, amount: int, reason_hash: bytes, program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID
 ) -> Instruction:
-    """Build `seize`: burn `amount` from any K-GPU account as permanent delegate (admin only)."""
+    """Build `seize`: burn `amount` from a wallet's K-GPU account as permanent delegate (admin only).
+
+    The program rejects an account whose owner is a PDA with `ProtectedAccountError`, because a
+    program books that balance.
+    """
     data = instruction_discriminator("seize") + struct.pack("<Q", amount) + _bytes32("reason_hash", reason_hash)
     accounts = [
         _meta(config_address(program_id), writable=True),

@@ -42,7 +42,8 @@ pub enum MarketError {
     InvalidAmount,
     /// The job is closed.
     JobClosed,
-    /// Someone other than the renter tried to close the job before its end time.
+    /// Someone other than the renter or the job's provider authority tried to close the job
+    /// before its end time.
     JobNotEnded,
     /// The receipt's sequence is not above the job's last settled sequence.
     ReceiptAlreadySettled,

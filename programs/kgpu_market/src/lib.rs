@@ -14,7 +14,7 @@
 //! | `register_provider`, `stake`, `request_unstake`, `withdraw_unstaked`, `claim_rewards` | provider authority |
 //! | `approve_provider` | registry authority of the token program's config |
 //! | `open_job` | renter with valid KYC |
-//! | `close_job` | renter, or anyone after the job's end time |
+//! | `close_job` | renter or the job's provider authority, or anyone after the job's end time |
 //! | `settle_receipt`, `slash` | m of n oracle keys (Ed25519 precompile) |
 #![cfg_attr(not(test), no_std)]
 

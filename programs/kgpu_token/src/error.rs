@@ -1,7 +1,7 @@
 //! Errors of the K-GPU token program.
 //!
-//! Each variant is returned as `ProgramError::Custom(6000 + index)`, the range Anchor reserves for
-//! program errors, so Anchor clients and the IDL `errors` list decode it.
+//! Each variant is returned as `ProgramError::Custom(6000 + discriminant)`, the range Anchor
+//! reserves for program errors, so Anchor clients and the IDL `errors` list decode it.
 
 use kgpu_framework::ProgramError;
 
@@ -83,6 +83,10 @@ pub enum TokenError {
     CpiFailed,
     /// The signer of `initialize` is not the program's upgrade authority.
     NotUpgradeAuthority,
+    // 6040
+    /// The token account's owner is a PDA, so a program books its balance and `seize` cannot
+    /// burn from it.
+    ProtectedAccount = 40,
 }
 
 /// First code of program errors, as Anchor numbers them.
@@ -141,6 +145,7 @@ impl TokenError {
             TokenError::UnsupportedRent => "UnsupportedRent",
             TokenError::CpiFailed => "CpiFailed",
             TokenError::NotUpgradeAuthority => "NotUpgradeAuthority",
+            TokenError::ProtectedAccount => "ProtectedAccount",
         }
     }
 }

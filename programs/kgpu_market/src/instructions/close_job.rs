@@ -1,12 +1,15 @@
 //! `close_job`: refunds what is left in the job's escrow to the renter and closes the job, after
-//! which no receipt settles against it. The renter may close at any time; anyone else only from
-//! the job's end time on.
+//! which no receipt settles against it. The renter and the job's provider authority may close at
+//! any time, anyone else only from the job's end time on. The provider's close ends its
+//! commitment early, which takes one off `Provider.open_jobs` so that `request_unstake` can free
+//! the stake the job held at the minimum. The refund goes to the renter no matter who closes.
 //!
-//! NOTE: a receipt for work done before the renter closed the job can no longer be paid. The
-//! provider is protected only by the oracles posting receipts before the close.
+//! NOTE: a receipt for work done before the job was closed can no longer be paid. The provider
+//! is protected only by the oracles posting receipts before the close, or by waiting for them
+//! before it closes the job itself.
 //!
 //! Accounts:
-//!   0. `[SIGNER]` caller, the renter or anyone after the end time
+//!   0. `[SIGNER]` caller: the renter, the job's provider authority, or anyone after the end time
 //!   1. `[WRITE]` job
 //!   2. `[WRITE]` market
 //!   3. `[WRITE]` renter's K-GPU token account
@@ -42,7 +45,8 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
         return Err(MarketError::JobClosed.into());
     }
     let now = now()?;
-    if !pubkey_eq(caller.key(), &job.renter) && now < job.end_time {
+    let is_party = pubkey_eq(caller.key(), &job.renter) || pubkey_eq(caller.key(), &job.provider_authority);
+    if !is_party && now < job.end_time {
         return Err(MarketError::JobNotEnded.into());
     }
 

@@ -1,12 +1,24 @@
-//! `seize`: governance burns K-GPU from any K-GPU token account as permanent delegate.
+//! `seize`: governance burns K-GPU from a wallet's K-GPU token account as permanent delegate.
 //!
 //! A frozen account is thawed for the burn and refrozen after it. The reason hash (for example
 //! sha256 of a court order reference) goes into the `Seized` event.
 //!
+//! A token account whose owner is off the ed25519 curve, that is a PDA of some program, is
+//! rejected with `ProtectedAccount`, because its balance is that program's liability. The market
+//! program, for example, books every unit in its escrow and stake vaults to a job or provider.
+//! A burn under it would leave a refund or withdrawal that can never be paid. Governance seizes
+//! from the beneficiary's wallet once the program has paid the funds out (after `close_job`
+//! refunds the renter, for example). Until then `set_kyc` can revoke the beneficiary's record
+//! and freeze their accounts.
+//!
+//! NOTE: the check covers every PDA owner, including multisig vaults and programs that are not
+//! on the approved list, so K-GPU such an account holds cannot be seized. `set_kyc` with the
+//! PDA as the wallet can still freeze it.
+//!
 //! Accounts:
 //! 0. `[WRITE]` config
 //! 1. `[SIGNER]` admin
-//! 2. `[WRITE]` K-GPU token account
+//! 2. `[WRITE]` K-GPU token account, owned by a wallet (an ed25519 key), not by a PDA
 //! 3. `[WRITE]` K-GPU mint
 //! 4. Token-2022 program
 //!
@@ -14,6 +26,7 @@
 //! - `0..8` amount: u64, greater than 0 and at most the balance
 //! - `8..40` reason_hash: [u8; 32]
 
+use kgpu_framework::pda::is_off_curve;
 use kgpu_framework::{AccountInfo, Pubkey};
 
 use crate::accounts::{AccountChecks, ProgramResult};
@@ -50,6 +63,9 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     token2022::require_token_program(token_program)?;
     source.require_writable()?;
     let token_account = load_token_account(source, &config.mint)?;
+    if is_off_curve(token_account.owner) {
+        return Err(TokenError::ProtectedAccount);
+    }
 
     // Burn, around a thaw if the account is frozen.
     config_signer!(config, signer);
