@@ -26,6 +26,7 @@
 
 pub mod ata;
 pub mod system;
+pub mod system_with_seed;
 pub mod token2022;
 
 use core::marker::PhantomData;
