@@ -42,6 +42,37 @@ pub fn copy_bytes(destination: &mut [u8], source: &[u8]) {
     destination.copy_from_slice(source);
 }
 
+/// Returns the first 8 bytes of `bytes` as a little-endian `u64`, or `None` when there are
+/// fewer.
+///
+/// Account and instruction data in the input buffer start on 8-byte boundaries, where this is
+/// one load. At a 4-byte boundary it is two loads, and at other addresses eight byte loads,
+/// which is how the BPF backend reads an alignment-1 `u64`.
+#[inline(always)]
+pub fn read_u64_le(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() < 8 {
+        return None;
+    }
+    let address = bytes.as_ptr() as usize;
+    // The loads are volatile only so that the compiler keeps them apart from the byte loads
+    // below, which it would otherwise merge with them into one alignment-1 load.
+    if address.is_multiple_of(8) {
+        // SAFETY: `bytes` has at least 8 readable bytes at an 8-byte aligned address.
+        return Some(u64::from_le(unsafe { core::ptr::read_volatile(bytes.as_ptr() as *const u64) }));
+    }
+    if address.is_multiple_of(4) {
+        // SAFETY: `bytes` has at least 8 readable bytes at a 4-byte aligned address.
+        let (low, high) = unsafe {
+            let words = bytes.as_ptr() as *const u32;
+            (u32::from_le(core::ptr::read_volatile(words)), u32::from_le(core::ptr::read_volatile(words.add(1))))
+        };
+        return Some(low as u64 | (high as u64) << 32);
+    }
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[..8]);
+    Some(u64::from_le_bytes(word))
+}
+
 /// Cursor over instruction data. Every read past the end returns `InvalidInstructionData`.
 pub struct Reader<'a> {
     data: &'a [u8],
@@ -236,6 +267,17 @@ mod tests {
         assert!(!bytes_eq(b"abc", b"abd"));
         assert!(!bytes_eq(b"abc", b"abcd"));
         assert!(bytes_eq(&[7u8; 100], &[7u8; 100]));
+    }
+
+    #[test]
+    fn read_u64_le_at_any_alignment() {
+        let words = [0x0807_0605_0403_0201u64.to_le(), 0x100F_0E0D_0C0B_0A09u64.to_le()];
+        // SAFETY: the array is 16 initialized bytes.
+        let bytes = unsafe { core::slice::from_raw_parts(words.as_ptr() as *const u8, 16) };
+        assert_eq!(read_u64_le(bytes), Some(0x0807_0605_0403_0201));
+        assert_eq!(read_u64_le(&bytes[1..]), Some(0x0908_0706_0504_0302));
+        assert_eq!(read_u64_le(&bytes[4..]), Some(0x0C0B_0A09_0807_0605));
+        assert_eq!(read_u64_le(&bytes[..7]), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! const DEPOSIT: [u8; 8] = instruction_discriminator("deposit");
 //! ```
 
+use crate::bytes::read_u64_le;
 use crate::error::ProgramError;
 use crate::hash::sha256_const;
 
@@ -58,13 +59,10 @@ pub fn check_account_discriminator(data: &[u8], expected: &[u8; 8]) -> Result<()
 /// Returns `InvalidInstructionData` when the data is shorter than 8 bytes.
 #[inline(always)]
 pub fn split_discriminator(data: &[u8]) -> Result<([u8; 8], &[u8]), ProgramError> {
-    if data.len() < DISCRIMINATOR_LEN {
-        return Err(ProgramError::InvalidInstructionData);
-    }
-    let (head, rest) = data.split_at(DISCRIMINATOR_LEN);
-    let mut discriminator = [0u8; 8];
-    discriminator.copy_from_slice(head);
-    Ok((discriminator, rest))
+    // The runtime places instruction data on an 8-byte boundary, where `read_u64_le` is one
+    // load instead of eight.
+    let word = read_u64_le(data).ok_or(ProgramError::InvalidInstructionData)?;
+    Ok((word.to_le_bytes(), &data[DISCRIMINATOR_LEN..]))
 }
 
 #[cfg(test)]

@@ -54,6 +54,25 @@ pub const NON_DUP_MARKER: u8 = NOT_BORROWED;
 /// Return code of a successful instruction.
 pub const SUCCESS: u64 = 0;
 
+/// Size of a non-duplicate account record without its data and padding: the header, the
+/// reallocation area and the rent epoch.
+const RECORD_FIXED_LEN: usize = ACCOUNT_HEADER_LEN + MAX_PERMITTED_DATA_INCREASE + 8;
+
+/// Returns the record that follows the non-duplicate record at `record`, whose data is
+/// `data_len` bytes long.
+///
+/// The data and reallocation area are padded to an 8-byte boundary before the rent epoch, and
+/// `record` is 8-byte aligned, so rounding the end of the rent epoch up to a multiple of 8
+/// gives the same address.
+#[inline(always)]
+fn next_record(record: *mut u8, data_len: usize) -> *mut u8 {
+    // The sums wrap instead of being checked, because the result stays inside the input
+    // buffer, which is far smaller than `usize::MAX`, and a check would cost compute units on
+    // every account.
+    let end = (record as usize).wrapping_add(RECORD_FIXED_LEN + 7).wrapping_add(data_len) & !7;
+    end as *mut u8
+}
+
 /// Parses the input buffer into the program id, the accounts and the instruction data.
 ///
 /// Returns the program id, the number of initialized entries in `accounts` and the instruction
@@ -62,50 +81,53 @@ pub const SUCCESS: u64 = 0;
 /// # Safety
 ///
 /// `input` must point to a buffer laid out as in the module documentation, aligned to 8 bytes,
-/// that stays valid and is not otherwise accessed while the returned values are in use.
+/// that stays valid and is not otherwise accessed while the returned values are in use. Every
+/// duplicate entry must name an earlier entry, as the runtime guarantees.
 #[inline(always)]
 pub unsafe fn deserialize<'a>(
     input: *mut u8,
     accounts: &mut [MaybeUninit<AccountInfo>; MAX_ACCOUNTS],
 ) -> (&'a Pubkey, usize, &'a [u8]) {
-    // Offsets use wrapping arithmetic: they stay inside the input buffer, which is far smaller
-    // than `usize::MAX`, and overflow checks would cost about 10 compute units per account.
-    let mut offset: usize = 0;
     let account_count = *(input as *const u64) as usize;
-    offset = offset.wrapping_add(8);
+    let stored = account_count.min(MAX_ACCOUNTS);
+    let mut record = input.add(8);
 
-    let mut stored = 0;
-    let mut index = 0;
-    while index < account_count {
-        let record = input.add(offset);
+    // The loop writes the views through raw pointers without the bounds checks of indexing,
+    // because `stored <= MAX_ACCOUNTS`.
+    let first = accounts.as_mut_ptr() as *mut AccountInfo;
+    let end = first.add(stored);
+    let mut view = first;
+    while view < end {
         let marker = *record;
-        if marker == NON_DUP_MARKER {
+        if marker != NON_DUP_MARKER {
+            // The runtime writes only indices of earlier entries, so entry `marker` is
+            // initialized.
+            view.write(*first.add(marker as usize));
+            record = record.add(8);
+            view = view.add(1);
+            continue;
+        }
+        view.write(AccountInfo::from_raw(record));
+        let data_len = *(record.add(80) as *const u64) as usize;
+        record = next_record(record, data_len);
+        view = view.add(1);
+    }
+
+    // Entries past MAX_ACCOUNTS are only skipped.
+    let mut index = stored;
+    while index < account_count {
+        if *record == NON_DUP_MARKER {
             let data_len = *(record.add(80) as *const u64) as usize;
-            if stored < MAX_ACCOUNTS {
-                accounts[stored].write(AccountInfo::from_raw(record));
-                stored += 1;
-            }
-            offset = offset.wrapping_add(ACCOUNT_HEADER_LEN + MAX_PERMITTED_DATA_INCREASE + 7).wrapping_add(data_len);
-            offset &= !7;
-            offset = offset.wrapping_add(8);
+            record = next_record(record, data_len);
         } else {
-            // The runtime writes only indices of earlier entries, so the original is stored
-            // whenever this entry is.
-            if stored < MAX_ACCOUNTS {
-                let original = accounts[marker as usize].assume_init();
-                accounts[stored].write(original);
-                stored += 1;
-            }
-            offset = offset.wrapping_add(8);
+            record = record.add(8);
         }
         index += 1;
     }
 
-    let data_len = *(input.add(offset) as *const u64) as usize;
-    offset = offset.wrapping_add(8);
-    let data = core::slice::from_raw_parts(input.add(offset), data_len);
-    offset = offset.wrapping_add(data_len);
-    let program_id = &*(input.add(offset) as *const Pubkey);
+    let data_len = *(record as *const u64) as usize;
+    let data = core::slice::from_raw_parts(record.add(8), data_len);
+    let program_id = &*(record.add(8).add(data_len) as *const Pubkey);
     (program_id, stored, data)
 }
 

@@ -5,6 +5,7 @@
 
 use core::mem::MaybeUninit;
 
+use crate::bytes::copy_bytes;
 use crate::cpi::Seed;
 use crate::error::{ProgramError, ProgramResult};
 use crate::pubkey::Pubkey;
@@ -72,8 +73,13 @@ pub fn emit_event(discriminator: &[u8; 8], payload: &[u8]) -> ProgramResult {
     if total_len > MAX_EVENT_LEN {
         return Err(ProgramError::InvalidArgument);
     }
-    let mut buffer = [0u8; MAX_EVENT_LEN];
-    buffer[..8].copy_from_slice(discriminator);
-    buffer[8..total_len].copy_from_slice(payload);
-    log_data(&[&buffer[..total_len]])
+    // Only the first `total_len` bytes are written and logged, so the buffer is not zeroed.
+    let mut buffer = [MaybeUninit::<u8>::uninit(); MAX_EVENT_LEN];
+    let event = &mut buffer[..total_len];
+    // SAFETY: `MaybeUninit<u8>` has the layout of `u8`, and the two copies below write every
+    // byte of `event` before it is read.
+    let event = unsafe { core::slice::from_raw_parts_mut(event.as_mut_ptr() as *mut u8, total_len) };
+    event[..8].copy_from_slice(discriminator);
+    copy_bytes(&mut event[8..], payload);
+    log_data(&[event])
 }

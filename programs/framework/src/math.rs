@@ -27,6 +27,10 @@ pub fn checked_sub(a: u64, b: u64) -> Result<u64, ProgramError> {
 /// product with [`mul_wide`] and checks its upper limb.
 #[inline(always)]
 pub fn checked_mul(a: u64, b: u64) -> Result<u64, ProgramError> {
+    // Factors below 2^32 have a product below 2^64, so one native multiply suffices.
+    if (a | b) >> 32 == 0 {
+        return Ok(a.wrapping_mul(b));
+    }
     let product = mul_wide(a, b);
     if product.high != 0 {
         return Err(ProgramError::ArithmeticOverflow);
@@ -139,13 +143,20 @@ pub fn div_wide(value: Wide, divisor: u64) -> Result<(u64, u64), ProgramError> {
 /// Returns `floor(a * b / divisor)` with a 128-bit intermediate product.
 ///
 /// Returns `ArithmeticOverflow` when `divisor` is zero or the result exceeds `u64::MAX`.
-#[inline]
+#[inline(always)]
 pub fn mul_div_floor(a: u64, b: u64, divisor: u64) -> Result<u64, ProgramError> {
     // Factors below 2^32 have a product below 2^64, so one native multiply and divide give the
-    // same result for fewer instructions than the limb arithmetic.
+    // same result for fewer instructions than the limb arithmetic. That path is inlined and the
+    // limb arithmetic is called.
     if (a | b) >> 32 == 0 {
         return checked_div(a.wrapping_mul(b), divisor);
     }
+    mul_div_floor_wide(a, b, divisor)
+}
+
+/// [`mul_div_floor`] for factors of which one is at least 2^32.
+#[inline(never)]
+fn mul_div_floor_wide(a: u64, b: u64, divisor: u64) -> Result<u64, ProgramError> {
     let product = mul_wide(a, b);
     if product.high == 0 {
         return checked_div(product.low, divisor);

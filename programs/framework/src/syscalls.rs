@@ -40,6 +40,10 @@ extern "C" {
     ) -> u64;
     pub fn sol_get_clock_sysvar(address: *mut u8) -> u64;
     pub fn sol_get_rent_sysvar(address: *mut u8) -> u64;
+    /// Copies `length` bytes at `offset` of the bincode data of sysvar `sysvar_id` to
+    /// `result`. Returns 0 on success, 1 when the range exceeds the sysvar and 2 when the
+    /// sysvar is not available.
+    pub fn sol_get_sysvar(sysvar_id: *const u8, result: *mut u8, offset: u64, length: u64) -> u64;
     /// `slices` points to `len` records of `{ address: u64, len: u64 }`.
     pub fn sol_sha256(slices: *const u8, len: u64, hash: *mut u8) -> u64;
     /// Returns 0 when the 32 bytes at `point` are a valid point of curve `curve_id` (0 is
@@ -96,6 +100,9 @@ mod host {
         HOST_STUB_ERROR
     }
     pub unsafe fn sol_get_rent_sysvar(_address: *mut u8) -> u64 {
+        HOST_STUB_ERROR
+    }
+    pub unsafe fn sol_get_sysvar(_sysvar_id: *const u8, _result: *mut u8, _offset: u64, _length: u64) -> u64 {
         HOST_STUB_ERROR
     }
     pub unsafe fn sol_sha256(_slices: *const u8, _len: u64, _hash: *mut u8) -> u64 {

@@ -30,12 +30,18 @@ pub fn check_token_account(account: &AccountInfo, mint: &Pubkey, owner: &Pubkey)
     if !pubkey_eq(account.owner(), &TOKEN_2022_PROGRAM_ID) || account.data_len() < ACCOUNT_LEN {
         return Err(MarketError::InvalidTokenAccount.into());
     }
-    let data = account.try_borrow_data()?;
-    // SAFETY: the data is at least 165 bytes and `Pubkey` has alignment 1.
+    // The two fields are read at once, so a shared borrow, which costs a decrement and an
+    // increment of the borrow state, only has to exclude a mutable one.
+    if account.is_borrowed_mut() {
+        return Err(ProgramError::AccountBorrowFailed);
+    }
+    // SAFETY: the data is at least 165 bytes, no mutable reference to it exists, and
+    // `Pubkey` has alignment 1.
     let (account_mint, account_owner) = unsafe {
+        let data = account.data_ptr();
         (
-            &*(data.as_ptr().add(layout::ACCOUNT_MINT) as *const Pubkey),
-            &*(data.as_ptr().add(layout::ACCOUNT_OWNER) as *const Pubkey),
+            &*(data.add(layout::ACCOUNT_MINT) as *const Pubkey),
+            &*(data.add(layout::ACCOUNT_OWNER) as *const Pubkey),
         )
     };
     if !pubkey_eq(account_mint, mint) || !pubkey_eq(account_owner, owner) {

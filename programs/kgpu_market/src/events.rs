@@ -1,6 +1,9 @@
 //! Anchor events, one per state change, emitted with `sol_log_data` as
 //! `event_discriminator("<Name>") || Borsh fields`. The IDL declares the same fields in order.
 
+use core::mem::MaybeUninit;
+
+use kgpu_framework::bytes::copy_bytes;
 use kgpu_framework::discriminator::event_discriminator;
 use kgpu_framework::log::log_data;
 use kgpu_framework::prelude::*;
@@ -79,8 +82,16 @@ unsafe impl FixedEvent for ReceiptSettled {}
 const MAX_EVENT_LEN: usize = 256;
 
 /// Borsh encoder of one event on the stack: the discriminator, then the fields in order.
+///
+/// The builder methods are always inlined, so each write offset is a constant. Only the first
+/// `len` bytes are written, so the buffer is not zeroed, and `#[repr(C, align(8))]` makes a
+/// `u64` or `i64` at a multiple of 8 one aligned store.
+#[repr(C, align(8))]
 pub struct Event {
-    buffer: [u8; MAX_EVENT_LEN],
+    /// The discriminator as a little-endian word, which is the first 8 bytes of the event.
+    discriminator: u64,
+    /// The fields, written up to byte `len - 8`.
+    fields: [MaybeUninit<u8>; MAX_EVENT_LEN - 8],
     len: usize,
 }
 
@@ -88,43 +99,73 @@ impl Event {
     /// Starts an event with the given discriminator.
     #[inline(always)]
     pub fn new(discriminator: [u8; 8]) -> Event {
-        let mut buffer = [0; MAX_EVENT_LEN];
-        buffer[..8].copy_from_slice(&discriminator);
-        Event { buffer, len: 8 }
+        Event {
+            discriminator: u64::from_le_bytes(discriminator),
+            fields: [MaybeUninit::uninit(); MAX_EVENT_LEN - 8],
+            len: 8,
+        }
+    }
+
+    /// Returns a pointer to byte `offset` of the event, counting from the discriminator.
+    #[inline(always)]
+    fn byte_ptr(&mut self, offset: usize) -> *mut u8 {
+        // SAFETY: `discriminator` and `fields` are the first `MAX_EVENT_LEN` bytes of the
+        // `#[repr(C)]` struct, without padding between them, and callers pass an offset within
+        // them.
+        unsafe { (self as *mut Event as *mut u8).add(offset) }
     }
 
     /// Appends raw bytes: a `Pubkey`, a fixed array or a hash.
     ///
     /// Panics if the event exceeds 256 bytes, which only a programming error can cause because
     /// every event has a fixed size.
+    #[inline(always)]
     pub fn bytes(&mut self, bytes: &[u8]) -> &mut Event {
-        self.buffer[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
+        let end = self.len + bytes.len();
+        assert!(end <= MAX_EVENT_LEN);
+        // SAFETY: bytes `len..end` lie inside the event, and writing initializes them.
+        let target = unsafe { core::slice::from_raw_parts_mut(self.byte_ptr(self.len), bytes.len()) };
+        copy_bytes(target, bytes);
+        self.len = end;
         self
     }
 
+    #[inline(always)]
     pub fn u64(&mut self, value: u64) -> &mut Event {
+        if self.len.is_multiple_of(8) && self.len + 8 <= MAX_EVENT_LEN {
+            // SAFETY: the offset is a multiple of 8 inside the 8-byte aligned event.
+            unsafe { *(self.byte_ptr(self.len) as *mut u64) = value.to_le() };
+            self.len += 8;
+            return self;
+        }
         self.bytes(&value.to_le_bytes())
     }
 
+    #[inline(always)]
     pub fn i64(&mut self, value: i64) -> &mut Event {
-        self.bytes(&value.to_le_bytes())
+        self.u64(value as u64)
     }
 
+    #[inline(always)]
     pub fn u32(&mut self, value: u32) -> &mut Event {
         self.bytes(&value.to_le_bytes())
     }
 
+    #[inline(always)]
     pub fn u16(&mut self, value: u16) -> &mut Event {
         self.bytes(&value.to_le_bytes())
     }
 
+    #[inline(always)]
     pub fn u8(&mut self, value: u8) -> &mut Event {
         self.bytes(&[value])
     }
 
     /// Logs the event as one "Program data:" line, the form anchorpy's event parser reads.
     pub fn emit(&self) -> ProgramResult {
-        log_data(&[&self.buffer[..self.len]])
+        // SAFETY: `new` and the appends initialized the first `len` bytes, which start at the
+        // discriminator.
+        let bytes = unsafe { core::slice::from_raw_parts(self as *const Event as *const u8, self.len) };
+        log_data(&[bytes])
     }
 }

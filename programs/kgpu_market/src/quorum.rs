@@ -15,6 +15,8 @@
 //! precompile instructions through the instructions sysvar (address checked) and counts the
 //! distinct keys of the token program's current oracle set that signed exactly these bytes.
 
+use core::mem::MaybeUninit;
+
 use kgpu_framework::bytes::copy_bytes;
 use kgpu_framework::ed25519::Quorum;
 use kgpu_framework::prelude::*;
@@ -36,6 +38,41 @@ pub const HEADER_LEN: usize = 74;
 /// Size of the payloads of kinds 16 and 17.
 pub const PAYLOAD_LEN: usize = 112;
 
+/// Buffer for the expected message on the stack.
+///
+/// `#[repr(C, align(8))]` puts the tag on an 8-byte boundary, where it is one store.
+#[repr(C, align(8))]
+struct MessageBuffer {
+    bytes: [MaybeUninit<u8>; HEADER_LEN + PAYLOAD_LEN],
+}
+
+impl MessageBuffer {
+    #[inline(always)]
+    fn uninit() -> MessageBuffer {
+        MessageBuffer { bytes: [MaybeUninit::uninit(); HEADER_LEN + PAYLOAD_LEN] }
+    }
+
+    /// Writes the message of `kind` over `payload` and returns it.
+    ///
+    /// The buffer is not zeroed first because each byte is written once: 8 + 1 + 32 + 32 + 1
+    /// header bytes and the 112-byte payload. Panics unless `payload` is 112 bytes.
+    #[inline(always)]
+    fn write(&mut self, program_id: &Pubkey, deployment_id: &[u8; 32], kind: u8, payload: &[u8]) -> &[u8] {
+        // SAFETY: `MaybeUninit<u8>` has the layout of `u8`, and the message is only read after
+        // every byte is written below.
+        let bytes =
+            unsafe { core::slice::from_raw_parts_mut(self.bytes.as_mut_ptr() as *mut u8, HEADER_LEN + PAYLOAD_LEN) };
+        // SAFETY: the buffer is 8-byte aligned and at least 8 bytes long.
+        unsafe { *(bytes.as_mut_ptr() as *mut u64) = u64::from_le_bytes(*TAG) };
+        bytes[8] = VERSION;
+        copy_bytes(&mut bytes[9..41], program_id);
+        copy_bytes(&mut bytes[41..73], deployment_id);
+        bytes[73] = kind;
+        copy_bytes(&mut bytes[HEADER_LEN..], payload);
+        bytes
+    }
+}
+
 /// Checks that the token program's oracle quorum signed `kind || payload` for this program and
 /// deployment.
 ///
@@ -48,16 +85,11 @@ pub fn check(
     kind: u8,
     payload: &[u8],
 ) -> ProgramResult {
-    let mut message = [0u8; HEADER_LEN + PAYLOAD_LEN];
-    message[..8].copy_from_slice(TAG);
-    message[8] = VERSION;
-    message[73] = kind;
-    copy_bytes(&mut message[9..41], program_id);
-    copy_bytes(&mut message[41..73], config.deployment_id());
-    copy_bytes(&mut message[HEADER_LEN..], payload);
+    let mut buffer = MessageBuffer::uninit();
+    let message = buffer.write(program_id, config.deployment_id(), kind, payload);
 
     let instructions = Instructions::from_account(instructions_sysvar)?;
-    let quorum = Quorum { message: &message, oracles: config.oracles() };
+    let quorum = Quorum { message, oracles: config.oracles() };
     match quorum.check(instructions.data(), config.threshold()) {
         Ok(_) => Ok(()),
         Err(error) if error == ProgramError::MissingRequiredSignature => Err(MarketError::QuorumNotReached.into()),

@@ -16,6 +16,7 @@
 //! ```
 
 use kgpu_framework::account::Ref;
+use kgpu_framework::bytes::read_u64_le;
 use kgpu_framework::discriminator::account_discriminator;
 use kgpu_framework::pda::check_program_address;
 use kgpu_framework::prelude::*;
@@ -55,6 +56,15 @@ fn pubkey_at(data: &[u8], offset: usize) -> &Pubkey {
     unsafe { &*(data[offset..offset + 32].as_ptr() as *const Pubkey) }
 }
 
+/// Returns whether `data` starts with `discriminator`.
+///
+/// Account data sits on an 8-byte boundary in the input buffer, where `read_u64_le` is one
+/// load. The comparison of two alignment-1 arrays would load byte by byte.
+#[inline(always)]
+fn starts_with_discriminator(data: &[u8], discriminator: &[u8; 8]) -> bool {
+    read_u64_le(data) == Some(u64::from_le_bytes(*discriminator))
+}
+
 /// Borrowed view of the token program's config.
 pub struct TokenConfig<'a> {
     data: Ref<'a, [u8]>,
@@ -68,7 +78,7 @@ impl<'a> TokenConfig<'a> {
     pub fn load(account: &'a AccountInfo) -> Result<TokenConfig<'a>, ProgramError> {
         account.check_owner(&TOKEN_PROGRAM_ID)?;
         let data = account.try_borrow_data()?;
-        if data.len() != CONFIG_LEN || data[..8] != CONFIG_DISCRIMINATOR {
+        if data.len() != CONFIG_LEN || !starts_with_discriminator(&data, &CONFIG_DISCRIMINATOR) {
             return Err(MarketError::InvalidAccountType.into());
         }
         Ok(TokenConfig { data })
@@ -76,30 +86,47 @@ impl<'a> TokenConfig<'a> {
 
     /// Returns the key that approves providers and writes KYC records.
     pub fn registry_authority(&self) -> &Pubkey {
-        pubkey_at(&self.data, CONFIG_REGISTRY_AUTHORITY)
+        self.pubkey_at(CONFIG_REGISTRY_AUTHORITY)
     }
 
     /// Returns the K-GPU mint.
     pub fn mint(&self) -> &Pubkey {
-        pubkey_at(&self.data, CONFIG_MINT)
+        self.pubkey_at(CONFIG_MINT)
     }
 
     /// Returns the deployment id that domain-separates quorum messages.
     pub fn deployment_id(&self) -> &[u8; 32] {
-        pubkey_at(&self.data, CONFIG_DEPLOYMENT_ID)
+        self.pubkey_at(CONFIG_DEPLOYMENT_ID)
     }
 
     /// Returns the current oracle keys (the first `oracle_count`, at most 10).
     pub fn oracles(&self) -> &[Pubkey] {
-        let count = (self.data[CONFIG_ORACLE_COUNT] as usize).min(MAX_ORACLES);
-        let start = CONFIG_ORACLES;
+        let count = (self.byte_at(CONFIG_ORACLE_COUNT) as usize).min(MAX_ORACLES);
         // SAFETY: 151 + 32 * 10 = 471 <= 753 bytes, checked at load; `Pubkey` has alignment 1.
-        unsafe { core::slice::from_raw_parts(self.data[start..].as_ptr() as *const Pubkey, count) }
+        unsafe { core::slice::from_raw_parts(self.data.as_ptr().add(CONFIG_ORACLES) as *const Pubkey, count) }
     }
 
     /// Returns the quorum threshold m.
     pub fn threshold(&self) -> u32 {
-        self.data[CONFIG_ORACLE_THRESHOLD] as u32
+        self.byte_at(CONFIG_ORACLE_THRESHOLD) as u32
+    }
+
+    /// Returns the address at `offset`, a constant of at most `CONFIG_LEN - 32`.
+    ///
+    /// `load` checked the length once, so the accessors read without bounds checks.
+    #[inline(always)]
+    fn pubkey_at(&self, offset: usize) -> &Pubkey {
+        debug_assert!(offset + 32 <= CONFIG_LEN);
+        // SAFETY: the data is `CONFIG_LEN` bytes, checked at load, and `Pubkey` has alignment 1.
+        unsafe { &*(self.data.as_ptr().add(offset) as *const Pubkey) }
+    }
+
+    /// Returns the byte at `offset`, a constant below `CONFIG_LEN`.
+    #[inline(always)]
+    fn byte_at(&self, offset: usize) -> u8 {
+        debug_assert!(offset < CONFIG_LEN);
+        // SAFETY: the data is `CONFIG_LEN` bytes, checked at load.
+        unsafe { *self.data.as_ptr().add(offset) }
     }
 }
 
@@ -121,7 +148,7 @@ impl KycRecord {
     pub fn load(account: &AccountInfo, wallet: &Pubkey) -> Result<KycRecord, ProgramError> {
         account.check_owner(&TOKEN_PROGRAM_ID)?;
         let data = account.try_borrow_data()?;
-        if data.len() != KYC_LEN || data[..8] != KYC_DISCRIMINATOR {
+        if data.len() != KYC_LEN || !starts_with_discriminator(&data, &KYC_DISCRIMINATOR) {
             return Err(MarketError::InvalidAccountType.into());
         }
         if !pubkey_eq(pubkey_at(&data, KYC_WALLET), wallet) {

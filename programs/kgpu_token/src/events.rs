@@ -1,6 +1,8 @@
 //! Events, emitted as one `sol_log_data` entry each: the Anchor event discriminator
 //! `sha256("event:<Name>")[..8]` followed by the Borsh fields in the order the IDL lists them.
 
+use core::mem::MaybeUninit;
+
 use kgpu_framework::log::log_data;
 
 /// sha256("event:Initialized")[..8]: admin, registry_authority, mint, deployment_id.
@@ -35,37 +37,64 @@ const MAX_EVENT_LEN: usize = 400;
 /// A Borsh event being written on the stack.
 ///
 /// The builder methods are always inlined. Every field has a constant size, so after inlining
-/// each write offset is a constant and the compiler removes the bounds checks.
+/// each write offset is a constant and the compiler removes the bounds checks. Only the first
+/// `len` bytes are written, so the buffer is not zeroed, and `#[repr(C, align(8))]` makes a
+/// `u64` or `i64` at a multiple of 8 one aligned store.
+#[repr(C, align(8))]
 pub struct Event {
-    bytes: [u8; MAX_EVENT_LEN],
+    /// The discriminator as a little-endian word, which is the first 8 bytes of the event.
+    discriminator: u64,
+    /// The fields, written up to byte `len - 8`.
+    fields: [MaybeUninit<u8>; MAX_EVENT_LEN - 8],
     len: usize,
 }
 
 impl Event {
     #[inline(always)]
     pub fn new(discriminator: [u8; 8]) -> Self {
-        let mut bytes = [0u8; MAX_EVENT_LEN];
-        bytes[..8].copy_from_slice(&discriminator);
-        Event { bytes, len: 8 }
+        Event {
+            discriminator: u64::from_le_bytes(discriminator),
+            fields: [MaybeUninit::uninit(); MAX_EVENT_LEN - 8],
+            len: 8,
+        }
     }
 
-    /// Appends raw bytes (fixed arrays, public keys, bools as one byte).
+    /// Returns a pointer to byte `offset` of the event, counting from the discriminator.
+    #[inline(always)]
+    fn byte_ptr(&mut self, offset: usize) -> *mut u8 {
+        // SAFETY: `discriminator` and `fields` are the first `MAX_EVENT_LEN` bytes of the
+        // `#[repr(C)]` struct, without padding between them, and callers pass an offset within
+        // them.
+        unsafe { (self as *mut Event as *mut u8).add(offset) }
+    }
+
+    /// Appends raw bytes (fixed arrays, public keys, bools as one byte). Panics past
+    /// `MAX_EVENT_LEN` bytes.
     #[inline(always)]
     pub fn bytes(&mut self, field: &[u8]) -> &mut Self {
         let end = self.len + field.len();
-        self.bytes[self.len..end].copy_from_slice(field);
+        assert!(end <= MAX_EVENT_LEN);
+        // SAFETY: bytes `len..end` lie inside the event, and writing initializes them.
+        let target = unsafe { core::slice::from_raw_parts_mut(self.byte_ptr(self.len), field.len()) };
+        target.copy_from_slice(field);
         self.len = end;
         self
     }
 
     #[inline(always)]
     pub fn u64(&mut self, value: u64) -> &mut Self {
+        if self.len.is_multiple_of(8) && self.len + 8 <= MAX_EVENT_LEN {
+            // SAFETY: the offset is a multiple of 8 inside the 8-byte aligned event.
+            unsafe { *(self.byte_ptr(self.len) as *mut u64) = value.to_le() };
+            self.len += 8;
+            return self;
+        }
         self.bytes(&value.to_le_bytes())
     }
 
     #[inline(always)]
     pub fn i64(&mut self, value: i64) -> &mut Self {
-        self.bytes(&value.to_le_bytes())
+        self.u64(value as u64)
     }
 
     /// Appends a Borsh vector length prefix (u32).
@@ -76,7 +105,10 @@ impl Event {
 
     /// Writes the event to the log.
     pub fn emit(&self) {
+        // SAFETY: `new` and the appends initialized the first `len` bytes, which start at the
+        // discriminator.
+        let bytes = unsafe { core::slice::from_raw_parts(self as *const Event as *const u8, self.len) };
         // `log_data` fails only for more than 8 slices, and this passes one.
-        let _ = log_data(&[&self.bytes[..self.len]]);
+        let _ = log_data(&[bytes]);
     }
 }

@@ -10,6 +10,7 @@
 use kgpu_framework::cpi::token2022::{
     layout, token_metadata_len, AccountState, ACCOUNT_LEN, MINT_LEN, MINT_WITH_KGPU_EXTENSIONS_LEN,
 };
+use kgpu_framework::bytes::read_u64_le;
 use kgpu_framework::pubkey::{pubkey_eq, Pubkey, TOKEN_2022_PROGRAM_ID};
 use kgpu_framework::AccountInfo;
 
@@ -51,12 +52,14 @@ pub fn require_token_program(program: &AccountInfo) -> ProgramResult {
     program.require_address(&TOKEN_2022_PROGRAM_ID)
 }
 
-/// Returns the eight little-endian bytes of `data` at `offset` as a u64.
+/// Returns the eight little-endian bytes of `data` at `offset` as a u64. Panics unless they
+/// lie inside `data`.
+///
+/// Account data starts on an 8-byte boundary, so the token amount at offset 64 is one load
+/// and the mint supply at offset 36 two.
 #[inline(always)]
 fn read_u64(data: &[u8], offset: usize) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&data[offset..offset + 8]);
-    u64::from_le_bytes(bytes)
+    read_u64_le(&data[offset..offset + 8]).expect("the range is 8 bytes long")
 }
 
 /// Returns the 32 bytes of `data` at `offset` as an address, in place.

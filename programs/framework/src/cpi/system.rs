@@ -10,11 +10,61 @@
 //! Allocate      (index 8): [0..4] 8u32, [4..12] space u64
 //! ```
 
+use core::mem::MaybeUninit;
+
 use super::{invoke_signed, AccountMeta, Instruction, Signer};
 use crate::account::AccountInfo;
+use crate::bytes::copy_bytes;
 use crate::error::ProgramResult;
 use crate::pubkey::{Pubkey, SYSTEM_PROGRAM_ID};
 use crate::sysvars::Rent;
+
+/// System program instruction data: a u32 index followed by `N` bytes of fields.
+///
+/// The index sits in the 4 bytes before an 8-byte boundary, so every u64 field after it is one
+/// aligned store. Packed bytes would take eight byte stores per u64.
+#[repr(C, align(8))]
+struct InstructionData<const N: usize> {
+    /// Never read, because the data starts at `index`.
+    padding: [MaybeUninit<u8>; 4],
+    index: u32,
+    fields: [MaybeUninit<u8>; N],
+}
+
+impl<const N: usize> InstructionData<N> {
+    #[inline(always)]
+    fn new(index: u32) -> Self {
+        InstructionData { padding: [MaybeUninit::uninit(); 4], index: index.to_le(), fields: [MaybeUninit::uninit(); N] }
+    }
+
+    /// Writes `value` little-endian at `offset` of the fields, a multiple of 8.
+    #[inline(always)]
+    fn write_u64(&mut self, offset: usize, value: u64) {
+        assert!(offset % 8 == 0);
+        assert!(offset + 8 <= N);
+        // SAFETY: the fields start 8-byte aligned, and the assertions keep the store aligned
+        // and inside them. Every call passes a constant offset, so they compile away.
+        unsafe { *(self.fields.as_mut_ptr().add(offset) as *mut u64) = value.to_le() };
+    }
+
+    /// Writes `bytes` at `offset` of the fields.
+    #[inline(always)]
+    fn write_bytes(&mut self, offset: usize, bytes: &[u8]) {
+        let target = &mut self.fields[offset..offset + bytes.len()];
+        // SAFETY: `MaybeUninit<u8>` has the layout of `u8`, and writing initializes the bytes.
+        let target = unsafe { core::slice::from_raw_parts_mut(target.as_mut_ptr() as *mut u8, target.len()) };
+        copy_bytes(target, bytes);
+    }
+
+    /// Returns the index and the fields, which the callers have written in full.
+    #[inline(always)]
+    fn as_bytes(&self) -> &[u8] {
+        // SAFETY: `index` starts at byte 4 of the `#[repr(C)]` struct and the `N` field bytes
+        // follow it without padding. Every builder writes all `N` field bytes before it calls
+        // this.
+        unsafe { core::slice::from_raw_parts((self as *const Self as *const u8).add(4), 4 + N) }
+    }
+}
 
 /// Creates `new_account` with `space` zeroed bytes, `lamports` and `owner`.
 ///
@@ -48,14 +98,13 @@ impl CreateAccount<'_> {
 
     /// Invokes the instruction, signing for the PDAs in `signers`.
     pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let mut data = [0u8; 52];
-        data[0..4].copy_from_slice(&Self::INDEX.to_le_bytes());
-        data[4..12].copy_from_slice(&self.lamports.to_le_bytes());
-        data[12..20].copy_from_slice(&self.space.to_le_bytes());
-        data[20..52].copy_from_slice(self.owner);
+        let mut data = InstructionData::<48>::new(Self::INDEX);
+        data.write_u64(0, self.lamports);
+        data.write_u64(8, self.space);
+        data.write_bytes(16, self.owner);
 
         let metas = [AccountMeta::writable_signer(self.from.key()), AccountMeta::writable_signer(self.to.key())];
-        let instruction = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: &data };
+        let instruction = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: data.as_bytes() };
         invoke_signed(&instruction, &[self.from, self.to], signers)
     }
 }
@@ -85,12 +134,11 @@ impl Transfer<'_> {
 
     /// Invokes the instruction, signing for the PDAs in `signers`.
     pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let mut data = [0u8; 12];
-        data[0..4].copy_from_slice(&Self::INDEX.to_le_bytes());
-        data[4..12].copy_from_slice(&self.lamports.to_le_bytes());
+        let mut data = InstructionData::<8>::new(Self::INDEX);
+        data.write_u64(0, self.lamports);
 
         let metas = [AccountMeta::writable_signer(self.from.key()), AccountMeta::writable(self.to.key())];
-        let instruction = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: &data };
+        let instruction = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: data.as_bytes() };
         invoke_signed(&instruction, &[self.from, self.to], signers)
     }
 }
@@ -112,12 +160,11 @@ impl Allocate<'_> {
 
     /// Invokes the instruction, signing for the PDAs in `signers`.
     pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let mut data = [0u8; 12];
-        data[0..4].copy_from_slice(&Self::INDEX.to_le_bytes());
-        data[4..12].copy_from_slice(&self.space.to_le_bytes());
+        let mut data = InstructionData::<8>::new(Self::INDEX);
+        data.write_u64(0, self.space);
 
         let metas = [AccountMeta::writable_signer(self.account.key())];
-        let instruction = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: &data };
+        let instruction = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: data.as_bytes() };
         invoke_signed(&instruction, &[self.account], signers)
     }
 }
@@ -139,12 +186,11 @@ impl Assign<'_> {
 
     /// Invokes the instruction, signing for the PDAs in `signers`.
     pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let mut data = [0u8; 36];
-        data[0..4].copy_from_slice(&Self::INDEX.to_le_bytes());
-        data[4..36].copy_from_slice(self.owner);
+        let mut data = InstructionData::<32>::new(Self::INDEX);
+        data.write_bytes(0, self.owner);
 
         let metas = [AccountMeta::writable_signer(self.account.key())];
-        let instruction = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: &data };
+        let instruction = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: data.as_bytes() };
         invoke_signed(&instruction, &[self.account], signers)
     }
 }
@@ -204,5 +250,28 @@ impl CreateProgramAccount<'_> {
         }
         Allocate { account: self.account, space: self.space }.invoke_signed(signers)?;
         Assign { account: self.account, owner: self.owner }.invoke_signed(signers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instruction_data_matches_bincode_layout() {
+        let owner = [7u8; 32];
+        let mut data = InstructionData::<48>::new(CreateAccount::INDEX);
+        data.write_u64(0, 0x0102_0304_0506_0708);
+        data.write_u64(8, 165);
+        data.write_bytes(16, &owner);
+        let mut expected = vec![0, 0, 0, 0];
+        expected.extend_from_slice(&0x0102_0304_0506_0708u64.to_le_bytes());
+        expected.extend_from_slice(&165u64.to_le_bytes());
+        expected.extend_from_slice(&owner);
+        assert_eq!(data.as_bytes(), &expected[..]);
+
+        let mut data = InstructionData::<8>::new(Transfer::INDEX);
+        data.write_u64(0, 5);
+        assert_eq!(data.as_bytes(), &[2, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0]);
     }
 }

@@ -28,6 +28,8 @@
 //! except the token metadata, which needs an initialized mint. Token-2022 reallocates the mint
 //! for the metadata, so the mint must already hold the lamports for the larger size.
 
+use core::mem::MaybeUninit;
+
 use super::{invoke_signed, AccountMeta, Instruction, Signer};
 use crate::account::AccountInfo;
 use crate::error::{ProgramError, ProgramResult};
@@ -368,17 +370,36 @@ impl InitializeAccount3<'_> {
     }
 }
 
-/// Encodes `[index, amount, decimals?]` and returns the buffer and its used length.
-fn amount_data(index: u8, amount: u64, decimals: Option<u8>) -> ([u8; 10], usize) {
-    let mut data = [0u8; 10];
-    data[0] = index;
-    data[1..9].copy_from_slice(&amount.to_le_bytes());
-    match decimals {
-        Some(decimals) => {
-            data[9] = decimals;
-            (data, 10)
-        }
-        None => (data, 9),
+/// Instruction data `[index, amount (u64 LE), decimals?]`.
+///
+/// The index sits in the byte before an 8-byte boundary, so the amount is one aligned store.
+/// Packed bytes would take eight byte stores.
+#[repr(C, align(8))]
+struct AmountData {
+    /// Never read, because the data starts at `index`.
+    padding: [MaybeUninit<u8>; 7],
+    index: u8,
+    amount: u64,
+    decimals: u8,
+    /// 9 without decimals, 10 with them.
+    len: usize,
+}
+
+impl AmountData {
+    #[inline(always)]
+    fn new(index: u8, amount: u64, decimals: Option<u8>) -> AmountData {
+        let (decimals, len) = match decimals {
+            Some(decimals) => (decimals, 10),
+            None => (0, 9),
+        };
+        AmountData { padding: [MaybeUninit::uninit(); 7], index, amount: amount.to_le(), decimals, len }
+    }
+
+    #[inline(always)]
+    fn as_bytes(&self) -> &[u8] {
+        // SAFETY: `index`, `amount` and `decimals` are bytes 7..17 of the `#[repr(C)]` struct,
+        // without padding between them, and `len` is at most 10.
+        unsafe { core::slice::from_raw_parts((self as *const AmountData as *const u8).add(7), self.len) }
     }
 }
 
@@ -413,13 +434,13 @@ impl MintTo<'_> {
     pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
         check_token_2022_program(self.token_program)?;
         let index = if self.decimals.is_some() { Self::CHECKED_INDEX } else { Self::INDEX };
-        let (data, len) = amount_data(index, self.amount, self.decimals);
+        let data = AmountData::new(index, self.amount, self.decimals);
         let metas = [
             AccountMeta::writable(self.mint.key()),
             AccountMeta::writable(self.account.key()),
             AccountMeta::readonly_signer(self.authority.key()),
         ];
-        let instruction = Instruction { program_id: &TOKEN_2022_PROGRAM_ID, accounts: &metas, data: &data[..len] };
+        let instruction = Instruction { program_id: &TOKEN_2022_PROGRAM_ID, accounts: &metas, data: data.as_bytes() };
         invoke_signed(&instruction, &[self.mint, self.account, self.authority], signers)
     }
 }
@@ -455,13 +476,13 @@ impl Burn<'_> {
     pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
         check_token_2022_program(self.token_program)?;
         let index = if self.decimals.is_some() { Self::CHECKED_INDEX } else { Self::INDEX };
-        let (data, len) = amount_data(index, self.amount, self.decimals);
+        let data = AmountData::new(index, self.amount, self.decimals);
         let metas = [
             AccountMeta::writable(self.account.key()),
             AccountMeta::writable(self.mint.key()),
             AccountMeta::readonly_signer(self.authority.key()),
         ];
-        let instruction = Instruction { program_id: &TOKEN_2022_PROGRAM_ID, accounts: &metas, data: &data[..len] };
+        let instruction = Instruction { program_id: &TOKEN_2022_PROGRAM_ID, accounts: &metas, data: data.as_bytes() };
         invoke_signed(&instruction, &[self.account, self.mint, self.authority], signers)
     }
 }
@@ -497,14 +518,14 @@ impl TransferChecked<'_> {
     /// Invokes the instruction, signing for a PDA authority in `signers`.
     pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
         check_token_2022_program(self.token_program)?;
-        let (data, len) = amount_data(Self::INDEX, self.amount, Some(self.decimals));
+        let data = AmountData::new(Self::INDEX, self.amount, Some(self.decimals));
         let metas = [
             AccountMeta::writable(self.source.key()),
             AccountMeta::readonly(self.mint.key()),
             AccountMeta::writable(self.destination.key()),
             AccountMeta::readonly_signer(self.authority.key()),
         ];
-        let instruction = Instruction { program_id: &TOKEN_2022_PROGRAM_ID, accounts: &metas, data: &data[..len] };
+        let instruction = Instruction { program_id: &TOKEN_2022_PROGRAM_ID, accounts: &metas, data: data.as_bytes() };
         invoke_signed(
             &instruction,
             &[self.source, self.mint, self.destination, self.authority],
@@ -569,9 +590,9 @@ mod tests {
 
     #[test]
     fn amount_data_checked_and_unchecked() {
-        let (data, len) = amount_data(7, 0x0102, None);
-        assert_eq!(&data[..len], &[7, 2, 1, 0, 0, 0, 0, 0, 0]);
-        let (data, len) = amount_data(14, 5, Some(6));
-        assert_eq!(&data[..len], &[14, 5, 0, 0, 0, 0, 0, 0, 0, 6]);
+        let data = AmountData::new(7, 0x0102, None);
+        assert_eq!(data.as_bytes(), &[7, 2, 1, 0, 0, 0, 0, 0, 0]);
+        let data = AmountData::new(14, 5, Some(6));
+        assert_eq!(data.as_bytes(), &[14, 5, 0, 0, 0, 0, 0, 0, 0, 6]);
     }
 }

@@ -1,6 +1,9 @@
-//! The clock sysvar, read with `sol_get_clock_sysvar`.
+//! The clock sysvar, read with `sol_get_sysvar`.
+
+use core::mem::MaybeUninit;
 
 use crate::error::ProgramError;
+use crate::pubkey::CLOCK_SYSVAR_ID;
 use crate::syscalls;
 
 /// Clock sysvar, laid out as the runtime writes it (40 bytes, `#[repr(C)]`).
@@ -25,14 +28,22 @@ const _: () = assert!(core::mem::size_of::<Clock>() == CLOCK_LEN);
 
 impl Clock {
     /// Reads the current clock. Returns `UnsupportedSysvar` if the syscall fails.
+    ///
+    /// Uses `sol_get_sysvar`, which Agave's compute schedule prices at 110 units for a read
+    /// under 250 bytes, where `sol_get_clock_sysvar` costs 100 plus the 40 bytes.
+    #[inline(always)]
     pub fn get() -> Result<Clock, ProgramError> {
-        let mut clock = Clock::default();
-        // SAFETY: `clock` is a writable, 8-byte-aligned 40-byte `repr(C)` struct.
-        let result = unsafe { syscalls::sol_get_clock_sysvar(&mut clock as *mut Clock as *mut u8) };
+        let mut clock = MaybeUninit::<Clock>::uninit();
+        // SAFETY: `clock` is a writable, 8-byte-aligned 40-byte `repr(C)` struct, and the
+        // sysvar's bincode data is its five little-endian fields in this order.
+        let result = unsafe {
+            syscalls::sol_get_sysvar(CLOCK_SYSVAR_ID.as_ptr(), clock.as_mut_ptr() as *mut u8, 0, CLOCK_LEN as u64)
+        };
         if result != 0 {
             return Err(ProgramError::UnsupportedSysvar);
         }
-        Ok(clock)
+        // SAFETY: the syscall succeeded and wrote all 40 bytes.
+        Ok(unsafe { clock.assume_init() })
     }
 
     /// Returns the clock as 40 little-endian bytes, in field order.
