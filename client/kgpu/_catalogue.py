@@ -349,8 +349,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Number of GPUs. A job rents all of the provider's GPUs, so it must equal the provider's GPU count, which is the default.",
     },
     "opt.job_nonce": {
-        "ko": "작업 주소를 정하는 nonce(u64). 기본값은 이 지갑 작업들의 가장 큰 nonce + 1입니다.",
-        "en": "Nonce (u64) that sets the job address. Defaults to one more than the highest nonce among this wallet's jobs.",
+        "ko": "작업 주소를 정하는 nonce(u64). 작업 PDA의 bump가 255인 nonce만 받습니다. 기본값은 이 지갑 작업들의 가장 큰 nonce보다 큰 첫 번째 그런 nonce입니다.",
+        "en": "Nonce (u64) that sets the job address; only nonces whose job PDA has bump 255 are accepted. Defaults to the first such nonce above the highest among this wallet's jobs.",
     },
     "opt.redemption_nonce": {
         "ko": "상환 요청 주소를 정하는 nonce(u64). 기본값은 1부터 찾은 첫 번째 사용하지 않은 nonce입니다.",

@@ -8,6 +8,7 @@ from solders.pubkey import Pubkey
 from solders.transaction_metadata import FailedTransactionMetadata
 
 from market_testkit import (
+    next_job_nonce,
     ESCROW_VAULT,
     INSURANCE_VAULT,
     KIND_SETTLE_RECEIPT,
@@ -68,7 +69,7 @@ def test_open_job_with_fake_token_program(market_env):
     env = market_env
     provider = env.new_provider()
     renter = env.new_wallet(kgpu=1_000_000)
-    env.nonce += 1
+    env.nonce = next_job_nonce(renter.pubkey(), env.nonce)
     ix = open_job_ix(renter.pubkey(), provider.address, env.nonce, 3_000, 100_000, env.token.now() + 86_400)
     ix = replace_account(ix, "token_program", token_kit.PROGRAM_ID)
     before = snapshot(env, [ESCROW_VAULT, kgpu_account(renter.pubkey())])
@@ -283,7 +284,7 @@ def test_open_job_from_escrow_vault(market_env):
     provider = env.new_provider()
     _, _ = open_job(env, provider)
     renter = env.new_wallet(kgpu=1_000_000)
-    env.nonce += 1
+    env.nonce = next_job_nonce(renter.pubkey(), env.nonce)
     ix = open_job_ix(renter.pubkey(), provider.address, env.nonce, 3_000, 100_000, env.token.now() + 86_400, source=ESCROW_VAULT)
     before = snapshot(env, [ESCROW_VAULT])
     market_before = env.market().total_escrowed

@@ -107,8 +107,8 @@ class SdkMarketEnv:
         return provider
 
     def open_job(self, renter: Keypair, provider: ProviderKeys, *, price: int = 3_600, budget: int = 100_000, duration: int = 86_400):
-        """Open a job with the next nonce and return (result, job address)."""
-        self.nonce += 1
+        """Open a job with the next nonce whose job PDA has bump 255 and return (result, job address)."""
+        self.nonce = market.find_job_nonce(renter.pubkey(), self.nonce + 1)
         instruction = market.open_job_instruction(
             renter=renter.pubkey(), provider=provider.address, nonce=self.nonce, price_per_gpu_hour=price,
             budget=budget, end_time=self.token.now() + duration,
@@ -140,7 +140,7 @@ def make_sdk_market_env(svm, payer: Keypair, deploy, params: MarketParams = LAUN
         admin=payer.pubkey(), haircut_bps=token_kit.HAIRCUT_BPS, max_attestation_age=token_kit.MAX_AGE,
         mint_paused=False, approved_programs=[KGPU_MARKET_PROGRAM_ID],
     )])  # fmt: skip
-    env.send_ok([market.initialize_market_instruction(admin=payer.pubkey(), params=params)])
+    env.send_ok(market.setup_market_instructions(admin=payer.pubkey(), params=params))
     _, bump = market.find_authority_address()
     seeds = [market.AUTHORITY_SEED, bytes([bump])]
     env.send_ok([

@@ -23,7 +23,8 @@ REGISTRY = Pubkey.new_unique()
 RENTER = Pubkey.new_unique()
 CALLER = Pubkey.new_unique()
 OTHER_ACCOUNT = Pubkey.new_unique()
-JOB = kit.job_address(RENTER, 7)
+JOB_NONCE = market.find_job_nonce(RENTER, 7)
+JOB = kit.job_address(RENTER, JOB_NONCE)
 PROVIDER = kit.provider_address(AUTHORITY)
 USAGE_HASH = hashlib.sha256(b"usage").digest()
 EVIDENCE_HASH = hashlib.sha256(b"evidence").digest()
@@ -47,6 +48,15 @@ CASES: list[tuple[str, Callable[[], Instruction], Callable[[], Instruction]]] = 
     ("initialize_market_no_blocked",
      lambda: market.initialize_market_instruction(admin=ADMIN, params=market.MarketParams(0, 0, 0, 0, ())),
      lambda: kit.initialize_market_ix(ADMIN, fee_bps=0, min_stake_per_gpu=0, unbonding_period=0, grid_gco2_per_kwh=0, blocked=[])),
+    ("initialize_carbon_mint",
+     lambda: market.initialize_carbon_mint_instruction(admin=ADMIN),
+     lambda: kit.initialize_carbon_mint_ix(ADMIN)),
+    *[
+        (f"initialize_vault_{kind.name.lower()}",
+         lambda kind=kind: market.initialize_vault_instruction(admin=ADMIN, kind=kind),
+         lambda kind=kind: kit.initialize_vault_ix(ADMIN, int(kind)))
+        for kind in market.VaultKind
+    ],
     ("update_market_params",
      lambda: market.update_market_params_instruction(admin=ADMIN, params=PARAMS),
      lambda: kit.update_market_params_ix(ADMIN, **KIT_PARAMS)),
@@ -75,8 +85,8 @@ CASES: list[tuple[str, Callable[[], Instruction], Callable[[], Instruction]]] = 
      lambda: market.claim_rewards_instruction(authority=AUTHORITY, destination=OTHER_ACCOUNT),
      lambda: kit.claim_rewards_ix(AUTHORITY, destination=OTHER_ACCOUNT)),
     ("open_job",
-     lambda: market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=7, price_per_gpu_hour=3_000, budget=100_000, end_time=1_800_000_000),
-     lambda: kit.open_job_ix(RENTER, PROVIDER, 7, 3_000, 100_000, 1_800_000_000)),
+     lambda: market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=JOB_NONCE, price_per_gpu_hour=3_000, budget=100_000, end_time=1_800_000_000),
+     lambda: kit.open_job_ix(RENTER, PROVIDER, JOB_NONCE, 3_000, 100_000, 1_800_000_000)),
     ("close_job",
      lambda: market.close_job_instruction(caller=CALLER, job=JOB, renter=RENTER, provider=PROVIDER),
      lambda: kit.close_job_ix(CALLER, JOB, RENTER, PROVIDER)),
@@ -119,7 +129,7 @@ def test_pdas_match_program_seeds() -> None:
         market.insurance_vault_address(), market.escrow_vault_address(),
     ] == kit.VAULTS  # fmt: skip
     assert market.provider_address(AUTHORITY) == PROVIDER
-    assert market.job_address(RENTER, 7) == JOB
+    assert market.job_address(RENTER, JOB_NONCE) == JOB
     assert market.find_receipt_address(JOB, 3) == kit.receipt_address(JOB, 3)
     assert market.carbon_token_account(AUTHORITY) == kit.carbon_account(AUTHORITY)
 
@@ -181,9 +191,9 @@ def test_register_provider_rejects(arguments: dict, message: str) -> None:
     [
         (lambda: market.stake_instruction(authority=AUTHORITY, amount=0), "amount must be above zero"),
         (lambda: market.request_unstake_instruction(authority=AUTHORITY, amount=2**64), "amount must be above zero"),
-        (lambda: market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=1, price_per_gpu_hour=0, budget=1, end_time=1), "price_per_gpu_hour"),
-        (lambda: market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=1, price_per_gpu_hour=1, budget=0, end_time=1), "budget"),
-        (lambda: market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=1, price_per_gpu_hour=1, budget=1, end_time=0), "end_time"),
+        (lambda: market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=JOB_NONCE, price_per_gpu_hour=0, budget=1, end_time=1), "price_per_gpu_hour"),
+        (lambda: market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=JOB_NONCE, price_per_gpu_hour=1, budget=0, end_time=1), "budget"),
+        (lambda: market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=JOB_NONCE, price_per_gpu_hour=1, budget=1, end_time=0), "end_time"),
         (lambda: market.settle_receipt_instruction(SETTLE, payer=ADMIN, provider=PROVIDER, provider_authority=AUTHORITY, receipt_bump=256), "receipt_bump"),
     ],
     ids=["zero_stake", "unstake_overflow", "zero_price", "zero_budget", "zero_end_time", "bump"],
@@ -242,3 +252,29 @@ def test_quorum_instruction_carries_valid_signatures() -> None:
 def test_quorum_instruction_needs_a_signature() -> None:
     with pytest.raises(ValueError, match="needs oracle signers or signatures"):
         market.market_quorum_instruction(SETTLE, DEPLOYMENT_ID)
+
+
+def test_find_job_nonce_returns_bump_255() -> None:
+    nonce = market.find_job_nonce(RENTER, 1)
+
+    assert nonce >= 1
+    assert market.job_bump(RENTER, nonce) == market.JOB_BUMP == 255
+    assert all(market.job_bump(RENTER, skipped) != 255 for skipped in range(1, nonce))
+
+
+def test_open_job_rejects_nonce_below_bump_255() -> None:
+    nonce = next(n for n in range(1, 1_000) if market.job_bump(RENTER, n) != 255)
+
+    with pytest.raises(ValueError, match=f"nonce {nonce} gives a job PDA with bump .*find_job_nonce"):
+        market.open_job_instruction(renter=RENTER, provider=PROVIDER, nonce=nonce, price_per_gpu_hour=1, budget=1, end_time=1)
+
+
+def test_setup_market_instructions_order() -> None:
+    instructions = market.setup_market_instructions(admin=ADMIN, params=PARAMS)
+    expected = [
+        kit.initialize_market_ix(ADMIN, **KIT_PARAMS),
+        kit.initialize_carbon_mint_ix(ADMIN),
+        *(kit.initialize_vault_ix(ADMIN, kind) for kind in range(4)),
+    ]
+
+    assert [bytes(ix) for ix in instructions] == [bytes(ix) for ix in expected]

@@ -135,11 +135,12 @@ async def test_job_cycle_exact_balances(deployment: TokenDeployment) -> None:
 
         # The renter opens a job; list_jobs finds it by provider and by renter.
         end_time = cluster_time(deployment.localnet) + 86_400
+        nonce = client.find_job_nonce(renter.pubkey())
         await client.open_job(
-            renter=renter, provider=provider_address, nonce=1, price_per_gpu_hour=PRICE_PER_GPU_HOUR,
+            renter=renter, provider=provider_address, nonce=nonce, price_per_gpu_hour=PRICE_PER_GPU_HOUR,
             budget=BUDGET, end_time=end_time,
         )  # fmt: skip
-        job_address = client.job_address(renter.pubkey(), 1)
+        job_address = client.job_address(renter.pubkey(), nonce)
         by_provider = await client.list_jobs(provider=provider_address)
         assert [address for address, _ in by_provider] == [job_address]
         assert by_provider[0][1].funded == BUDGET

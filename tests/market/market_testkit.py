@@ -88,6 +88,18 @@ def job_address(renter: Pubkey, nonce: int) -> Pubkey:
     return pda(b"job", bytes(renter), struct.pack("<Q", nonce))
 
 
+def job_bump(renter: Pubkey, nonce: int) -> int:
+    return pda_with_bump(b"job", bytes(renter), struct.pack("<Q", nonce))[1]
+
+
+def next_job_nonce(renter: Pubkey, after: int, *, bump: int = 255) -> int:
+    """Return the first nonce above `after` whose job PDA has canonical bump `bump`."""
+    nonce = after + 1
+    while job_bump(renter, nonce) != bump:
+        nonce += 1
+    return nonce
+
+
 def receipt_address(job: Pubkey, sequence: int) -> tuple[Pubkey, int]:
     return pda_with_bump(b"receipt", bytes(job), struct.pack("<Q", sequence))
 
@@ -148,12 +160,30 @@ def params_args(
 
 def initialize_market_ix(admin: Pubkey, **params: Any) -> Instruction:
     return market_ix("initialize_market", params_args(**params), {
-        "admin": admin, "market": MARKET, "authority": AUTHORITY, "carbon_mint": CARBON_MINT,
-        "stake_vault": STAKE_VAULT, "reward_vault": REWARD_VAULT, "insurance_vault": INSURANCE_VAULT,
-        "escrow_vault": ESCROW_VAULT, "kgpu_mint": KGPU_MINT, "token_config": TOKEN_CONFIG,
-        "program_data": find_programdata_address(PROGRAM_ID), "token_program": TOKEN_2022_PROGRAM_ID,
+        "admin": admin, "market": MARKET, "kgpu_mint": KGPU_MINT, "token_config": TOKEN_CONFIG,
+        "program_data": find_programdata_address(PROGRAM_ID), "system_program": SYSTEM_PROGRAM_ID,
+    })
+
+
+def initialize_carbon_mint_ix(admin: Pubkey) -> Instruction:
+    return market_ix("initialize_carbon_mint", {}, {
+        "admin": admin, "market": MARKET, "carbon_mint": CARBON_MINT, "token_program": TOKEN_2022_PROGRAM_ID,
         "system_program": SYSTEM_PROGRAM_ID,
     })
+
+
+def initialize_vault_ix(admin: Pubkey, kind: int, *, vault: Pubkey | None = None) -> Instruction:
+    return market_ix("initialize_vault", {"kind": kind}, {
+        "admin": admin, "market": MARKET, "vault": vault or VAULTS[kind], "kgpu_mint": KGPU_MINT,
+        "token_program": TOKEN_2022_PROGRAM_ID, "system_program": SYSTEM_PROGRAM_ID,
+    })
+
+
+def setup_market_ixs(admin: Pubkey, **params: Any) -> list[Instruction]:
+    """All three setup steps, in the order the program needs them: market, K-CARBON mint, the
+    four vaults."""
+    vaults = [initialize_vault_ix(admin, kind) for kind in range(len(VAULTS))]
+    return [initialize_market_ix(admin, **params), initialize_carbon_mint_ix(admin), *vaults]
 
 
 def update_market_params_ix(admin: Pubkey, **params: Any) -> Instruction:
@@ -346,7 +376,7 @@ class MarketEnv:
 
     token: token_kit.TokenEnv
     nonce: int = 0
-    initialize_result: Any = None
+    initialize_results: list[Any] = field(default_factory=list)
 
     @property
     def svm(self):
@@ -398,8 +428,8 @@ class MarketEnv:
         return provider
 
     def open_job(self, renter: Keypair, provider: Provider, *, price: int = 3_000, budget: int = 100_000, duration: int = 86_400):
-        """Open a job and return (result, job address)."""
-        self.nonce += 1
+        """Open a job at the next nonce whose job PDA has bump 255 and return (result, job address)."""
+        self.nonce = next_job_nonce(renter.pubkey(), self.nonce)
         job = job_address(renter.pubkey(), self.nonce)
         ix = open_job_ix(renter.pubkey(), provider.address, self.nonce, price, budget, self.token.now() + duration)
         return self.send([ix], [renter]), job
@@ -419,7 +449,7 @@ def make_market_env(svm, payer: Keypair, deploy, **params: Any) -> MarketEnv:
     assert deploy("kgpu_market") == PROGRAM_ID
     env = MarketEnv(token)
     env.send_ok([token_kit.update_params_ix(payer.pubkey(), approved_programs=[PROGRAM_ID])])
-    env.initialize_result = env.send_ok([initialize_market_ix(payer.pubkey(), **params)])
+    env.initialize_results = [env.send_ok([ix]) for ix in setup_market_ixs(payer.pubkey(), **params)]
     seeds = [b"authority", bytes([AUTHORITY_BUMP])]
     env.send_ok([token_kit.thaw_program_account_ix(payer.pubkey(), vault, PROGRAM_ID, seeds) for vault in VAULTS])
     result = token.attest(10**15)

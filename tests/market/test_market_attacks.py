@@ -14,6 +14,7 @@ from solders.transaction_metadata import FailedTransactionMetadata
 
 import kgpu_token_testkit as token_kit
 from market_testkit import (
+    next_job_nonce,
     ERRORS,
     ESCROW_VAULT,
     INSURANCE_VAULT,
@@ -156,14 +157,14 @@ def test_open_job_with_another_wallets_kyc(env):
     provider = env.new_provider()
     renter = env.new_wallet(kgpu=1_000_000)
     other = env.new_wallet()
-    env.nonce += 1
+    env.nonce = next_job_nonce(renter.pubkey(), env.nonce)
     ix = open_job_ix(renter.pubkey(), provider.address, env.nonce, 3_000, 1_000, env.token.now() + 60, kyc_record=token_kit.kyc_address(other.pubkey()))
     assert_error(env.send([ix], [renter]), "AccountMismatch")
 
 
 def test_open_job_provider_type_confusion(setup):
     env, provider, renter, job = setup
-    env.nonce += 1
+    env.nonce = next_job_nonce(renter.pubkey(), env.nonce)
     # A Job account passed where the Provider account belongs.
     ix = open_job_ix(renter.pubkey(), job, env.nonce, 3_000, 1_000, env.token.now() + 60)
     assert_error(env.send([ix], [renter]), "InvalidAccountType")

@@ -48,7 +48,7 @@ def type_fields(name: str):
 
 def test_idl_loads_with_program_address():
     assert str(IDL.address) == str(PROGRAM_ID)
-    assert len(IDL.instructions) == 12
+    assert len(IDL.instructions) == 14
 
 
 def test_instruction_discriminators_match_dispatch():
@@ -82,7 +82,8 @@ def test_every_account_and_event_decodes(env):
         parser.parse_logs(result.logs(), lambda event: seen_events.setdefault(event.name, event.data))
         return result
 
-    collect(env.initialize_result)
+    for result in env.initialize_results:
+        collect(result)
     collect(env.send_ok([update_market_params_ix(env.admin.pubkey())]))
     provider = env.new_provider(approve=False, stake=0)
     collect(env.send_ok([approve_provider_ix(env.token.registry.pubkey(), provider.address)], [env.token.registry]))

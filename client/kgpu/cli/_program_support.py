@@ -101,9 +101,10 @@ async def next_redemption_nonce(token: TokenClient, holder: Pubkey) -> int:
 
 
 async def next_job_nonce(market: MarketClient, renter: Pubkey) -> int:
-    """Return one more than the highest nonce among the renter's jobs, or 1 for a first job."""
+    """Return the first nonce above the highest among the renter's jobs (from 1 for a first job)
+    whose job PDA has bump 255, the only bump `open_job` accepts."""
     jobs = await market.list_jobs(renter=renter)
-    return max((job.nonce for _, job in jobs), default=0) + 1
+    return market.find_job_nonce(renter, max((job.nonce for _, job in jobs), default=0) + 1)
 
 
 async def resolve_provider(market: MarketClient, address: Pubkey) -> tuple[Pubkey, Provider]:

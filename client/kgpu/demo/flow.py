@@ -53,7 +53,6 @@ ORACLE_COUNT = 3
 THRESHOLD = 2
 ATTESTATION_TIMEOUT_SECONDS = 90.0
 KYC_VALIDITY_SECONDS = 365 * 86_400
-JOB_NONCE = 1
 REDEMPTION_NONCE = 1
 
 
@@ -100,7 +99,12 @@ class DemoRun:
 
     @property
     def job_address(self) -> Pubkey:
-        return self.market.job_address(self.renter.pubkey(), JOB_NONCE)
+        return self.market.job_address(self.renter.pubkey(), self.job_nonce)
+
+    @property
+    def job_nonce(self) -> int:
+        # open_job accepts only nonces whose job PDA has bump 255.
+        return self.market.find_job_nonce(self.renter.pubkey())
 
     @property
     def provider_address(self) -> Pubkey:
@@ -355,7 +359,7 @@ class DemoRun:
         await self.market.open_job(
             renter=self.renter,
             provider=self.provider_address,
-            nonce=JOB_NONCE,
+            nonce=self.job_nonce,
             price_per_gpu_hour=inputs.price_per_gpu_hour,
             budget=inputs.budget,
             end_time=self.localnet.cluster_time() + 86_400,
@@ -446,7 +450,7 @@ class DemoRun:
             await self.market.open_job(
                 renter=self.blocked_renter,
                 provider=self.provider_address,
-                nonce=JOB_NONCE,
+                nonce=self.market.find_job_nonce(self.blocked_renter.pubkey()),
                 price_per_gpu_hour=self.inputs.price_per_gpu_hour,
                 budget=self.inputs.budget,
                 end_time=self.localnet.cluster_time() + 86_400,

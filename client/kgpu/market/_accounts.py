@@ -13,7 +13,7 @@ Market (448)    8 admin | 40 kgpu_mint | 72 carbon_mint | 104 token_config | 136
                 | 344 total_rewards_claimed | 352 total_renewable_wh | 360 total_co2_grams
                 | 368 total_paid | 376 total_escrowed | 384 job_count | 392 provider_count
                 | 400 grid_gco2_per_kwh u32 | 404 fee_bps u16 | 406 bump | 407 authority_bump
-                | 408 blocked_count | 409 blocked_jurisdictions [2; 16] | 441 reserved [7]
+                | 408 blocked_count | 409 blocked_jurisdictions [2; 16] | 441 initialized_parts | 442 reserved [6]
 Provider (248)  8 authority | 40 node_key | 72 gpu_model [32] | 104 active_stake
                 | 112 unbonding_stake | 120 unbonding_end i64 | 128 total_staked
                 | 136 total_withdrawn | 144 total_slashed | 152 reward_debt | 160 accrued_rewards
@@ -119,6 +119,10 @@ def _bool(name: str, value: int) -> bool:
     return value == 1
 
 
+ALL_MARKET_PARTS = 0b11111
+"""`Market.initialized_parts` once `initialize_carbon_mint` and the four `initialize_vault` calls ran."""
+
+
 @dataclass(frozen=True)
 class Market:
     """Market configuration, vault addresses, reward accumulator and totals (PDA `["market"]`)."""
@@ -169,6 +173,14 @@ class Market:
     authority_bump: int
     blocked_jurisdictions: tuple[bytes, ...]
     """ISO 3166-1 alpha-2 codes as 2 ASCII bytes, for example `b"CN"`."""
+    initialized_parts: int = ALL_MARKET_PARTS
+    """Bit set of the setup steps done: 1 K-CARBON mint, then 2, 4, 8 and 16 for the stake,
+    reward, insurance and escrow vaults."""
+
+    @property
+    def is_ready(self) -> bool:
+        """Whether the K-CARBON mint and all four vaults exist, so the market takes stake and opens jobs."""
+        return self.initialized_parts == ALL_MARKET_PARTS
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Market:
@@ -180,7 +192,7 @@ class Market:
         if blocked_count > MAX_BLOCKED_JURISDICTIONS:
             raise AccountDecodeError(f"blocked_count {blocked_count} exceeds {MAX_BLOCKED_JURISDICTIONS}: the account is corrupt")
         blocked = tuple(data[409 + 2 * i : 411 + 2 * i] for i in range(blocked_count))
-        return cls(*keys, *counters, grid, fee_bps, bump, authority_bump, blocked)
+        return cls(*keys, *counters, grid, fee_bps, bump, authority_bump, blocked, data[441])
 
     def is_blocked(self, code: bytes) -> bool:
         """Return whether the 2-letter jurisdiction or region `code` is on the blocked list."""

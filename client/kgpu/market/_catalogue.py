@@ -107,12 +107,28 @@ MARKET_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "The slash sequence is not the provider's slash_count plus one (instruction {index}, kgpu_market error {code}): fetch the provider again and sign the next sequence.",
     },
     "error.kgpu_market.already_initialized": {
-        "ko": "만들 계정에 이미 데이터가 있거나 다른 프로그램 소유입니다(명령어 {index}번, kgpu_market 오류 {code}). 마켓이나 공급자는 한 번만 만들 수 있고, 작업은 새 nonce를 쓰세요.",
-        "en": "The account to create already contains data or belongs to another program (instruction {index}, kgpu_market error {code}): the market and each provider exist once, and a new job needs a new nonce.",
+        "ko": "만들 계정에 이미 데이터가 있거나 다른 프로그램 소유이거나, 초기화할 마켓 구성 요소가 이미 있습니다(명령어 {index}번, kgpu_market 오류 {code}). 마켓과 그 민트·금고, 공급자는 한 번만 만들 수 있고, 작업은 새 nonce를 쓰세요.",
+        "en": "The account to create already contains data or belongs to another program, or the market part to initialize already exists (instruction {index}, kgpu_market error {code}): the market, its mint and vaults, and each provider exist once, and a new job needs a new nonce.",
     },
     "error.kgpu_market.not_upgrade_authority": {
         "ko": "서명자가 kgpu_market 프로그램의 업그레이드 권한자가 아닙니다(명령어 {index}번, kgpu_market 오류 {code}). 업그레이드 권한자 키로 initialize_market에 서명하세요.",
         "en": "The signer is not the kgpu_market program's upgrade authority (instruction {index}, kgpu_market error {code}): sign initialize_market with the upgrade authority's keypair.",
+    },
+    "error.kgpu_market.declared_program_id_mismatch": {
+        "ko": "kgpu_market 프로그램이 빌드된 프로그램 ID와 다른 주소에서 실행되었습니다(명령어 {index}번, kgpu_market 오류 {code}). programs/keys의 프로그램 키로 배포하거나, 배포할 키로 주소를 다시 생성하고 다시 빌드하세요.",
+        "en": "The kgpu_market program runs under an id other than the one it was built for (instruction {index}, kgpu_market error {code}): deploy it with the program keypair in programs/keys, or regenerate its addresses for your keypair and rebuild.",
+    },
+    "error.kgpu_market.market_not_ready": {
+        "ko": "마켓에 K-CARBON 민트나 금고가 아직 없습니다(명령어 {index}번, kgpu_market 오류 {code}). 관리자가 initialize_carbon_mint와 네 가지 initialize_vault를 먼저 실행해야 합니다.",
+        "en": "The market is missing its K-CARBON mint or a vault (instruction {index}, kgpu_market error {code}): the admin must run initialize_carbon_mint and initialize_vault for all four kinds first.",
+    },
+    "error.kgpu_market.invalid_job_nonce": {
+        "ko": "작업 계정이 PDA [\"job\", 임차인, nonce, 255]가 아닙니다(명령어 {index}번, kgpu_market 오류 {code}). open_job은 작업 PDA의 정규 bump가 255인 nonce만 받으므로 kgpu.market.find_job_nonce로 다른 nonce를 고르세요.",
+        "en": "The job account is not PDA [\"job\", renter, nonce, 255] (instruction {index}, kgpu_market error {code}): open_job accepts only nonces whose job PDA has canonical bump 255, so pick another nonce with kgpu.market.find_job_nonce.",
+    },
+    "error.kgpu_market.invalid_vault_kind": {
+        "ko": "금고 종류가 0(스테이크), 1(보상), 2(보험), 3(에스크로)가 아닙니다(명령어 {index}번, kgpu_market 오류 {code}). 이 네 값 중 하나를 쓰세요.",
+        "en": "The vault kind is not 0 (stake), 1 (reward), 2 (insurance) or 3 (escrow) (instruction {index}, kgpu_market error {code}): use one of these four values.",
     },
 }
 

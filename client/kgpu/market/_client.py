@@ -38,12 +38,12 @@ from kgpu.market._instructions import (
     approve_provider_instruction,
     claim_rewards_instruction,
     close_job_instruction,
-    initialize_market_instruction,
     market_quorum_instruction,
     open_job_instruction,
     register_provider_instruction,
     request_unstake_instruction,
     settle_receipt_instruction,
+    setup_market_instructions,
     slash_instruction,
     stake_instruction,
     update_market_params_instruction,
@@ -52,6 +52,7 @@ from kgpu.market._instructions import (
 from kgpu.market._pda import (
     carbon_mint_address,
     carbon_token_account,
+    find_job_nonce,
     job_address,
     market_address,
     provider_address,
@@ -122,6 +123,10 @@ class MarketClient:
     def job_address(self, renter: Pubkey, nonce: int) -> Pubkey:
         """Return the address of the renter's job with `nonce`."""
         return job_address(renter, nonce, self.program_id)
+
+    def find_job_nonce(self, renter: Pubkey, start: int = 1) -> int:
+        """Return the first nonce from `start` up that `open_job` accepts: its job PDA has bump 255."""
+        return find_job_nonce(renter, start, self.program_id)
 
     def receipt_address(self, job: Pubkey, sequence: int) -> Pubkey:
         """Return the address of the `Receipt` record of `job` and `sequence`."""
@@ -253,15 +258,17 @@ class MarketClient:
         )
 
     async def initialize_market(self, *, admin: Keypair, params: MarketParams) -> SentTransaction:
-        """Send `initialize_market`. `admin` must be the market program's upgrade authority and pays.
+        """Set up the market in one transaction: `initialize_market`, `initialize_carbon_mint` and
+        `initialize_vault` for the four vaults. `admin` must be the market program's upgrade
+        authority and pays.
 
         Afterwards the token program's admin must approve the market program with `update_params`
         and thaw the four vaults with `thaw_program_account` before the market can move K-GPU.
         """
-        instruction = initialize_market_instruction(
+        instructions = setup_market_instructions(
             admin=admin.pubkey(), params=params, program_id=self.program_id, token_program_id=self.token_program_id
         )
-        return await self.sender.send([instruction], payer=admin)
+        return await self.sender.send(instructions, payer=admin)
 
     async def update_market_params(self, *, admin: Keypair, params: MarketParams) -> SentTransaction:
         """Send `update_market_params`, signed and paid by `Market.admin`. Every parameter is replaced."""

@@ -20,13 +20,16 @@ __all__ = [
     "MARKET_ERROR_OFFSET",
     "AccountMismatchError",
     "AlreadyInitializedError",
+    "DeclaredProgramIdMismatchError",
     "InsufficientStakeError",
     "InvalidAccountTypeError",
     "InvalidAmountError",
+    "InvalidJobNonceError",
     "InvalidParamsError",
     "InvalidReceiptError",
     "InvalidSlashSequenceError",
     "InvalidTokenAccountError",
+    "InvalidVaultKindError",
     "JobClosedError",
     "JobNotEndedError",
     "JobNotFoundError",
@@ -35,6 +38,7 @@ __all__ = [
     "KycExpiredError",
     "KycInvalidError",
     "MarketNotFoundError",
+    "MarketNotReadyError",
     "NotUpgradeAuthorityError",
     "NothingToClaimError",
     "NothingToWithdrawError",
@@ -247,7 +251,8 @@ class InvalidSlashSequenceError(KgpuMarketError):
 
 @register_program_error(KGPU_MARKET_PROGRAM_ID, 6021)
 class AlreadyInitializedError(KgpuMarketError):
-    """6021 `AlreadyInitialized`: the account to create already contains data or belongs to another program."""
+    """6021 `AlreadyInitialized`: the account to create already contains data or belongs to another program,
+    or the market part to initialize already exists."""
 
     error_name = "AlreadyInitialized"
     key = "error.kgpu_market.already_initialized"
@@ -259,3 +264,35 @@ class NotUpgradeAuthorityError(KgpuMarketError):
 
     error_name = "NotUpgradeAuthority"
     key = "error.kgpu_market.not_upgrade_authority"
+
+
+@register_program_error(KGPU_MARKET_PROGRAM_ID, 6023)
+class DeclaredProgramIdMismatchError(KgpuMarketError):
+    """6023 `DeclaredProgramIdMismatch`: the program runs under an id other than the one it was built for."""
+
+    error_name = "DeclaredProgramIdMismatch"
+    key = "error.kgpu_market.declared_program_id_mismatch"
+
+
+@register_program_error(KGPU_MARKET_PROGRAM_ID, 6024)
+class MarketNotReadyError(KgpuMarketError):
+    """6024 `MarketNotReady`: the market is missing its K-CARBON mint or a vault, so it takes no stake and opens no job."""
+
+    error_name = "MarketNotReady"
+    key = "error.kgpu_market.market_not_ready"
+
+
+@register_program_error(KGPU_MARKET_PROGRAM_ID, 6025)
+class InvalidJobNonceError(KgpuMarketError):
+    """6025 `InvalidJobNonce`: the job account is not PDA `["job", renter, nonce, 255]`."""
+
+    error_name = "InvalidJobNonce"
+    key = "error.kgpu_market.invalid_job_nonce"
+
+
+@register_program_error(KGPU_MARKET_PROGRAM_ID, 6026)
+class InvalidVaultKindError(KgpuMarketError):
+    """6026 `InvalidVaultKind`: the vault kind is not 0 (stake), 1 (reward), 2 (insurance) or 3 (escrow)."""
+
+    error_name = "InvalidVaultKind"
+    key = "error.kgpu_market.invalid_vault_kind"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
@@ -30,9 +31,11 @@ from kgpu.market._pda import (
     carbon_mint_address,
     carbon_token_account,
     escrow_vault_address,
+    JOB_BUMP,
     find_receipt_address,
     insurance_vault_address,
     job_address,
+    job_bump,
     market_address,
     provider_address,
     reward_vault_address,
@@ -51,16 +54,20 @@ from kgpu.token import (
 
 __all__ = [
     "MarketParams",
+    "VaultKind",
     "approve_provider_instruction",
     "claim_rewards_instruction",
     "close_job_instruction",
+    "initialize_carbon_mint_instruction",
     "initialize_market_instruction",
+    "initialize_vault_instruction",
     "market_quorum_instruction",
     "market_quorum_message",
     "open_job_instruction",
     "register_provider_instruction",
     "request_unstake_instruction",
     "settle_receipt_instruction",
+    "setup_market_instructions",
     "slash_instruction",
     "stake_instruction",
     "update_market_params_instruction",
@@ -93,6 +100,16 @@ def _country_code(name: str, value: bytes) -> bytes:
     if len(value) != 2 or not all(ord("A") <= byte <= ord("Z") for byte in value):
         raise ValueError(f"{name} must be a 2-letter upper-case ISO 3166-1 alpha-2 code such as b'KR', got {value!r}")
     return bytes(value)
+
+
+def _job_nonce(renter: Pubkey, nonce: int, program_id: Pubkey) -> int:
+    bump = job_bump(renter, _u64("nonce", nonce), program_id)
+    if bump != JOB_BUMP:
+        raise ValueError(
+            f"nonce {nonce} gives a job PDA with bump {bump}, but open_job accepts only bump {JOB_BUMP}; "
+            "pick another nonce, for example with kgpu.market.find_job_nonce"
+        )
+    return nonce
 
 
 def _meta(pubkey: Pubkey, *, writable: bool = False, signer: bool = False) -> AccountMeta:
@@ -151,6 +168,25 @@ class MarketParams:
         )
 
 
+class VaultKind(IntEnum):
+    """The `kind` argument of `initialize_vault`: which K-GPU vault to create."""
+
+    STAKE = 0
+    REWARD = 1
+    INSURANCE = 2
+    ESCROW = 3
+
+
+def _vault_address(kind: VaultKind, program_id: Pubkey) -> Pubkey:
+    derive = {
+        VaultKind.STAKE: stake_vault_address,
+        VaultKind.REWARD: reward_vault_address,
+        VaultKind.INSURANCE: insurance_vault_address,
+        VaultKind.ESCROW: escrow_vault_address,
+    }[kind]
+    return derive(program_id)
+
+
 def initialize_market_instruction(
     *,
     admin: Pubkey,
@@ -158,32 +194,83 @@ def initialize_market_instruction(
     program_id: Pubkey = KGPU_MARKET_PROGRAM_ID,
     token_program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID,
 ) -> Instruction:
-    """Build `initialize_market`: create the `Market` account, the K-CARBON mint and the four vaults.
+    """Build `initialize_market`: create the `Market` account, the first of three setup steps.
 
     Args:
         admin: Signer and payer. Must be the market program's upgrade authority, and becomes
             `Market.admin`.
         params: The launch parameters.
 
-    The vaults start frozen. The token program's admin must then approve the market program
-    (`update_params`) and thaw each vault (`thaw_program_account`, seeds `["authority", bump]`).
+    The market takes no stake and opens no job until `initialize_carbon_mint` and
+    `initialize_vault` of every :class:`VaultKind` have run; :func:`setup_market_instructions`
+    builds all six instructions, which fit in one transaction.
     """
     accounts = [
         _meta(admin, writable=True, signer=True),
         _meta(market_address(program_id), writable=True),
-        _meta(authority_address(program_id)),
-        _meta(carbon_mint_address(program_id), writable=True),
-        _meta(stake_vault_address(program_id), writable=True),
-        _meta(reward_vault_address(program_id), writable=True),
-        _meta(insurance_vault_address(program_id), writable=True),
-        _meta(escrow_vault_address(program_id), writable=True),
         _meta(mint_address(token_program_id)),
         _meta(config_address(token_program_id)),
         _meta(program_data_address(program_id)),
-        _meta(TOKEN_2022_PROGRAM_ID),
         _meta(SYSTEM_PROGRAM_ID),
     ]
     return Instruction(program_id, instruction_discriminator("initialize_market") + params.encode(), accounts)
+
+
+def initialize_carbon_mint_instruction(*, admin: Pubkey, program_id: Pubkey = KGPU_MARKET_PROGRAM_ID) -> Instruction:
+    """Build `initialize_carbon_mint`: create the K-CARBON mint. Signed and paid by `Market.admin`."""
+    accounts = [
+        _meta(admin, writable=True, signer=True),
+        _meta(market_address(program_id), writable=True),
+        _meta(carbon_mint_address(program_id), writable=True),
+        _meta(TOKEN_2022_PROGRAM_ID),
+        _meta(SYSTEM_PROGRAM_ID),
+    ]
+    return Instruction(program_id, instruction_discriminator("initialize_carbon_mint"), accounts)
+
+
+def initialize_vault_instruction(
+    *,
+    admin: Pubkey,
+    kind: VaultKind,
+    program_id: Pubkey = KGPU_MARKET_PROGRAM_ID,
+    token_program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID,
+) -> Instruction:
+    """Build `initialize_vault`: create the K-GPU vault of `kind`, owned by the authority PDA.
+
+    Signed and paid by `Market.admin`. The vault starts frozen: the token program's admin must
+    approve the market program (`update_params`) and thaw it (`thaw_program_account`, seeds
+    `["authority", bump]`) before it can move K-GPU.
+    """
+    kind = VaultKind(kind)
+    accounts = [
+        _meta(admin, writable=True, signer=True),
+        _meta(market_address(program_id), writable=True),
+        _meta(_vault_address(kind, program_id), writable=True),
+        _meta(mint_address(token_program_id)),
+        _meta(TOKEN_2022_PROGRAM_ID),
+        _meta(SYSTEM_PROGRAM_ID),
+    ]
+    return Instruction(program_id, instruction_discriminator("initialize_vault") + bytes([kind]), accounts)
+
+
+def setup_market_instructions(
+    *,
+    admin: Pubkey,
+    params: MarketParams,
+    program_id: Pubkey = KGPU_MARKET_PROGRAM_ID,
+    token_program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID,
+) -> list[Instruction]:
+    """Build the three setup steps in order: `initialize_market`, `initialize_carbon_mint` and
+    `initialize_vault` for each :class:`VaultKind`. They fit in one transaction."""
+    vaults = [
+        initialize_vault_instruction(admin=admin, kind=kind, program_id=program_id, token_program_id=token_program_id)
+        for kind in VaultKind
+    ]
+    return [
+        initialize_market_instruction(admin=admin, params=params, program_id=program_id, token_program_id=token_program_id),
+        initialize_carbon_mint_instruction(admin=admin, program_id=program_id),
+        *vaults,
+    ]
 
 
 def update_market_params_instruction(
@@ -376,20 +463,22 @@ def open_job_instruction(
     Args:
         renter: Signer and payer. Needs a valid KYC record in the token program.
         provider: The `Provider` account, approved and staked. Its open job count goes up by one.
-        nonce: Any u64 the renter has not used for another job.
+        nonce: A u64 the renter has not used for another job, whose job PDA has canonical bump
+            255 (:func:`kgpu.market.find_job_nonce` picks one).
         price_per_gpu_hour: K-GPU per GPU-hour, above zero.
         budget: K-GPU moved into escrow, above zero.
         end_time: Unix seconds in the future. From then on anyone may close the job.
         source: Defaults to the renter's K-GPU associated token account.
 
     Raises:
-        ValueError: a value is outside the range the program accepts.
+        ValueError: a value is outside the range the program accepts, or the job PDA of
+            `nonce` has a bump below 255.
     """
     if not 0 < end_time <= _I64_MAX:
         raise ValueError(f"end_time must be unix seconds above zero, got {end_time}")
     data = instruction_discriminator("open_job") + struct.pack(
         "<QQQq",
-        _u64("nonce", nonce),
+        _job_nonce(renter, nonce, program_id),
         _positive_u64("price_per_gpu_hour", price_per_gpu_hour),
         _positive_u64("budget", budget),
         end_time,

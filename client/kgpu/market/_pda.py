@@ -19,6 +19,7 @@ __all__ = [
     "CARBON_MINT_SEED",
     "ESCROW_VAULT_SEED",
     "INSURANCE_VAULT_SEED",
+    "JOB_BUMP",
     "JOB_SEED",
     "MARKET_SEED",
     "PROVIDER_SEED",
@@ -30,9 +31,11 @@ __all__ = [
     "carbon_token_account",
     "escrow_vault_address",
     "find_authority_address",
+    "find_job_nonce",
     "find_receipt_address",
     "insurance_vault_address",
     "job_address",
+    "job_bump",
     "market_address",
     "provider_address",
     "receipt_address",
@@ -50,6 +53,10 @@ ESCROW_VAULT_SEED = b"escrow_vault"
 PROVIDER_SEED = b"provider"
 JOB_SEED = b"job"
 RECEIPT_SEED = b"receipt"
+
+JOB_BUMP = 255
+"""The only bump `open_job` accepts for a job PDA: the program checks the job address with one
+hash instead of a bump search, so the renter picks a nonce whose canonical bump is 255."""
 
 _U64_MAX = 2**64 - 1
 
@@ -116,6 +123,31 @@ def job_address(renter: Pubkey, nonce: int, program_id: Pubkey = KGPU_MARKET_PRO
         ValueError: `nonce` is not a u64.
     """
     return Pubkey.find_program_address([JOB_SEED, bytes(renter), _u64_seed("nonce", nonce)], program_id)[0]
+
+
+def job_bump(renter: Pubkey, nonce: int, program_id: Pubkey = KGPU_MARKET_PROGRAM_ID) -> int:
+    """Return the canonical bump of the renter's job PDA with `nonce`.
+
+    Raises:
+        ValueError: `nonce` is not a u64.
+    """
+    return Pubkey.find_program_address([JOB_SEED, bytes(renter), _u64_seed("nonce", nonce)], program_id)[1]
+
+
+def find_job_nonce(renter: Pubkey, start: int = 1, program_id: Pubkey = KGPU_MARKET_PROGRAM_ID) -> int:
+    """Return the first nonce from `start` up whose job PDA has canonical bump 255, as `open_job` requires.
+
+    About half of all nonces qualify, so this takes two derivations on average.
+
+    Raises:
+        ValueError: `start` is not a u64, or no nonce from `start` to 2^64-1 qualifies.
+    """
+    nonce = start
+    while job_bump(renter, nonce, program_id) != JOB_BUMP:
+        if nonce == _U64_MAX:
+            raise ValueError(f"no job nonce from {start} to 2^64-1 has a job PDA with bump {JOB_BUMP}")
+        nonce += 1
+    return nonce
 
 
 def find_receipt_address(job: Pubkey, sequence: int, program_id: Pubkey = KGPU_MARKET_PROGRAM_ID) -> tuple[Pubkey, int]:

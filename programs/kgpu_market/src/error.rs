@@ -61,10 +61,22 @@ pub enum MarketError {
     // 6020
     /// The slash sequence is not the provider's slash counter plus one.
     InvalidSlashSequence,
-    /// The account to create already contains data or belongs to another program.
+    /// The account to create already contains data or belongs to another program, or the
+    /// market part to initialize already exists.
     AlreadyInitialized,
     /// The signer is not the market program's upgrade authority.
     NotUpgradeAuthority,
+    /// The program runs under an id other than `addresses::ID`, the id it was built for.
+    DeclaredProgramIdMismatch = 6023,
+    /// The market is missing its K-CARBON mint or a vault, so it takes no stake and opens no
+    /// job until `initialize_carbon_mint` and `initialize_vault` have run for every part.
+    MarketNotReady = 6024,
+    // 6025
+    /// The job account is not PDA `["job", renter, nonce, 255]`. The program accepts only nonces
+    /// whose job PDA has canonical bump 255, so the client must pick another nonce.
+    InvalidJobNonce = 6025,
+    /// The vault kind is not 0 (stake), 1 (reward), 2 (insurance) or 3 (escrow).
+    InvalidVaultKind = 6026,
 }
 
 impl From<MarketError> for ProgramError {

@@ -10,18 +10,30 @@
 //! | instruction | authorised by |
 //! | --- | --- |
 //! | `initialize_market` | the market program's upgrade authority |
+//! | `initialize_carbon_mint`, `initialize_vault` | market admin (the upgrade authority at `initialize_market`) |
 //! | `update_market_params` | market admin |
 //! | `register_provider`, `stake`, `request_unstake`, `withdraw_unstaked`, `claim_rewards` | provider authority |
 //! | `approve_provider` | registry authority of the token program's config |
 //! | `open_job` | renter with valid KYC |
 //! | `close_job` | renter or the job's provider authority, or anyone after the job's end time |
 //! | `settle_receipt`, `slash` | m of n oracle keys (Ed25519 precompile) |
+//!
+//! The market is set up in three steps, which fit in one transaction: `initialize_market`
+//! creates the market account, `initialize_carbon_mint` the K-CARBON mint, and
+//! `initialize_vault` each of the four K-GPU vaults. `stake` and `open_job` fail with
+//! `MarketNotReady` until all five parts exist.
+//!
+//! The program rejects every instruction with `DeclaredProgramIdMismatch` when it runs under an
+//! id other than [`addresses::ID`], because the PDA addresses in [`addresses`] are computed
+//! from that id.
 #![cfg_attr(not(test), no_std)]
 
 pub mod accounts;
+pub mod addresses;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod pda;
 pub mod quorum;
 pub mod rewards;
 pub mod state;
@@ -41,6 +53,8 @@ const fn tag(name: &str) -> u64 {
 }
 
 const INITIALIZE_MARKET: u64 = tag("initialize_market");
+const INITIALIZE_CARBON_MINT: u64 = tag("initialize_carbon_mint");
+const INITIALIZE_VAULT: u64 = tag("initialize_vault");
 const UPDATE_MARKET_PARAMS: u64 = tag("update_market_params");
 const REGISTER_PROVIDER: u64 = tag("register_provider");
 const APPROVE_PROVIDER: u64 = tag("approve_provider");
@@ -54,11 +68,16 @@ const SETTLE_RECEIPT: u64 = tag("settle_receipt");
 const SLASH: u64 = tag("slash");
 
 fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    if !pubkey_eq(program_id, &addresses::ID) {
+        return Err(MarketError::DeclaredProgramIdMismatch.into());
+    }
     let (discriminator, args) = split_discriminator(data)?;
     use instructions::*;
     match u64::from_le_bytes(discriminator) {
         SETTLE_RECEIPT => settle_receipt::process(program_id, accounts, args),
         INITIALIZE_MARKET => initialize_market::process(program_id, accounts, args),
+        INITIALIZE_CARBON_MINT => initialize_carbon_mint::process(program_id, accounts, args),
+        INITIALIZE_VAULT => initialize_vault::process(program_id, accounts, args),
         UPDATE_MARKET_PARAMS => update_market_params::process(program_id, accounts, args),
         REGISTER_PROVIDER => register_provider::process(program_id, accounts, args),
         APPROVE_PROVIDER => approve_provider::process(program_id, accounts, args),

@@ -43,7 +43,9 @@
 //! 407  1   authority_bump         canonical bump of ["authority"], owner of the vaults
 //! 408  1   blocked_count          0..=16
 //! 409  32  blocked_jurisdictions  [[u8; 2]; 16] ISO 3166-1 alpha-2, first blocked_count used
-//! 441  7   reserved
+//! 441  1   initialized_parts      bit set: 1 K-CARBON mint, 2 stake, 4 reward, 8 insurance,
+//!                                 16 escrow vault; 31 when the market is ready
+//! 442  6   reserved
 //! ```
 //!
 //! # Provider, PDA `["provider", authority]`, 248 bytes
@@ -341,17 +343,36 @@ pub struct Market {
     pub authority_bump: u8,
     pub blocked_count: u8,
     pub blocked_jurisdictions: [[u8; 2]; MAX_BLOCKED],
-    pub reserved: [u8; 7],
+    pub initialized_parts: u8,
+    pub reserved: [u8; 6],
 }
 
-assert_layout!(Market, 448, 8 + 32 * 8 + 8 * 17 + 4 + 2 + 1 + 1 + 1 + 32 + 7);
+assert_layout!(Market, 448, 8 + 32 * 8 + 8 * 17 + 4 + 2 + 1 + 1 + 1 + 32 + 1 + 6);
 
 // SAFETY: integers and byte arrays without padding, asserted above.
 unsafe impl AccountType for Market {
     const DISCRIMINATOR: [u8; 8] = account_discriminator("Market");
 }
 
+/// Bit of [`Market::initialized_parts`] set by `initialize_carbon_mint`.
+pub const PART_CARBON_MINT: u8 = 1;
+/// Bit of [`Market::initialized_parts`] set by `initialize_vault` of vault kind `kind` (0..=3).
+pub const fn vault_part(kind: u8) -> u8 {
+    2 << kind
+}
+/// [`Market::initialized_parts`] once the K-CARBON mint and all four vaults exist.
+pub const ALL_PARTS: u8 = PART_CARBON_MINT | vault_part(0) | vault_part(1) | vault_part(2) | vault_part(3);
+
 impl Market {
+    /// Returns `MarketNotReady` unless the K-CARBON mint and all four vaults exist.
+    #[inline(always)]
+    pub fn check_ready(&self) -> ProgramResult {
+        if self.initialized_parts != ALL_PARTS {
+            return Err(MarketError::MarketNotReady.into());
+        }
+        Ok(())
+    }
+
     /// Returns whether `code` is on the market's blocked list.
     pub fn is_blocked(&self, code: &[u8; 2]) -> bool {
         let count = (self.blocked_count as usize).min(MAX_BLOCKED);

@@ -18,14 +18,12 @@
 use kgpu_framework::account::Ref;
 use kgpu_framework::bytes::read_u64_le;
 use kgpu_framework::discriminator::account_discriminator;
-use kgpu_framework::pda::check_program_address;
 use kgpu_framework::prelude::*;
-use kgpu_framework::pubkey::decode_base58;
 
 use crate::error::MarketError;
 
 /// Program id of `kgpu_token`.
-pub const TOKEN_PROGRAM_ID: Pubkey = decode_base58("EZeMmdPeDvBmR12mLDJwtXAdX8vsQuzMgFiBW1eRns2Q");
+pub const TOKEN_PROGRAM_ID: Pubkey = crate::addresses::TOKEN_PROGRAM_ID;
 
 /// Seed of the token program's config PDA.
 pub const CONFIG_SEED: &[u8] = b"config";
@@ -49,7 +47,6 @@ const KYC_JURISDICTION: usize = 40;
 const KYC_LEVEL: usize = 42;
 const KYC_EXPIRES_AT: usize = 43;
 const KYC_REVOKED: usize = 51;
-const KYC_BUMP: usize = 52;
 
 fn pubkey_at(data: &[u8], offset: usize) -> &Pubkey {
     // SAFETY: callers pass offsets inside the length checked at load; `Pubkey` has alignment 1.
@@ -73,7 +70,7 @@ pub struct TokenConfig<'a> {
 impl<'a> TokenConfig<'a> {
     /// Borrows the config after checking its owner, size and discriminator.
     ///
-    /// The address is checked by the caller: against `find_program_address(["config"])` at
+    /// The address is checked by the caller: against `addresses::TOKEN_CONFIG_ADDRESS` at
     /// `initialize_market`, later against the address the market stored then.
     pub fn load(account: &'a AccountInfo) -> Result<TokenConfig<'a>, ProgramError> {
         account.check_owner(&TOKEN_PROGRAM_ID)?;
@@ -143,8 +140,12 @@ pub struct KycRecord {
 }
 
 impl KycRecord {
-    /// Reads the KYC record of `wallet` after checking owner, size, discriminator, wallet and
-    /// the PDA address `["kyc", wallet, bump]` under the token program.
+    /// Reads the KYC record of `wallet` after checking owner, size, discriminator and wallet.
+    ///
+    /// The address is not re-derived. `kgpu_token` creates `KycRecord` accounts only in
+    /// `set_kyc`, at the canonical PDA `["kyc", wallet]` with `wallet` stored, and never changes
+    /// that field, so a record owned by `kgpu_token` with this discriminator and `wallet` is the
+    /// wallet's canonical record.
     pub fn load(account: &AccountInfo, wallet: &Pubkey) -> Result<KycRecord, ProgramError> {
         account.check_owner(&TOKEN_PROGRAM_ID)?;
         let data = account.try_borrow_data()?;
@@ -154,7 +155,6 @@ impl KycRecord {
         if !pubkey_eq(pubkey_at(&data, KYC_WALLET), wallet) {
             return Err(MarketError::AccountMismatch.into());
         }
-        check_program_address(&[KYC_SEED, wallet], data[KYC_BUMP], &TOKEN_PROGRAM_ID, account.key())?;
         let mut expires_at = [0u8; 8];
         expires_at.copy_from_slice(&data[KYC_EXPIRES_AT..KYC_EXPIRES_AT + 8]);
         Ok(KycRecord {

@@ -4,7 +4,9 @@
 pub mod approve_provider;
 pub mod claim_rewards;
 pub mod close_job;
+pub mod initialize_carbon_mint;
 pub mod initialize_market;
+pub mod initialize_vault;
 pub mod open_job;
 pub mod register_provider;
 pub mod request_unstake;

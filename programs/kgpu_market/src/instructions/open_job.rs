@@ -6,9 +6,17 @@
 //! account owned by a market PDA, so a token account per job would need an admin signature for
 //! every job.
 //!
+//! The program accepts only nonces whose job PDA has canonical bump 255. About half of all
+//! nonces qualify, and the SDK tries nonces until it finds one. The job address then costs one
+//! hash, where a bump search costs about 315 CU per bump tried. The program compares the job
+//! account with the hash of `["job", renter, nonce, 255]` and skips the curve check (167 CU),
+//! because the runtime derives the address again when it signs for these seeds and fails the
+//! account creation for an on-curve hash. Bump 255 off the curve is by definition the canonical
+//! bump. A nonce whose job PDA needs a lower bump fails with `InvalidJobNonce`.
+//!
 //! Accounts:
 //!   0. `[WRITE, SIGNER]` renter, pays for the job account
-//!   1. `[WRITE]` job, PDA `["job", renter, nonce as u64 LE]`
+//!   1. `[WRITE]` job, PDA `["job", renter, nonce as u64 LE]` with canonical bump 255
 //!   2. `[WRITE]` market
 //!   3. `[WRITE]` provider, whose open job count goes up by one
 //!   4. `[]` token config, the address the market stores
@@ -22,7 +30,7 @@
 //! Data after the discriminator:
 //!
 //! ```text
-//! 0   8   nonce                u64, chosen by the renter
+//! 0   8   nonce                u64, chosen by the renter so that the job PDA has bump 255
 //! 8   8   price_per_gpu_hour   u64 K-GPU, above zero
 //! 16  8   budget               u64 K-GPU, above zero
 //! 24  8   end_time             i64 unix seconds, in the future
@@ -31,7 +39,6 @@
 use kgpu_framework::cpi::system::CreateProgramAccount;
 use kgpu_framework::cpi::token2022::TransferChecked;
 use kgpu_framework::math::checked_mul;
-use kgpu_framework::pda::find_program_address;
 use kgpu_framework::prelude::*;
 use kgpu_framework::pubkey::SYSTEM_PROGRAM_ID;
 use kgpu_framework::sysvars::Rent;
@@ -40,9 +47,13 @@ use crate::accounts::{check_key, create_account};
 use crate::error::MarketError;
 use crate::events::{FixedEvent, JobOpened, JOB_OPENED};
 use crate::instructions::{now, read_aligned, AlignedArgs};
+use crate::pda::pda_hash;
 use crate::state::*;
 use crate::token_program::KycRecord;
 use crate::vault::DECIMALS;
+
+/// The only bump a job PDA may have.
+const JOB_BUMP: u8 = 255;
 
 /// The arguments, in data order.
 #[repr(C)]
@@ -72,6 +83,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     renter.check_signer()?;
     renter.check_writable()?;
     let mut market = load_mut::<Market>(market_account, program_id)?;
+    market.check_ready()?;
     check_key(token_config, &market.token_config)?;
     check_key(escrow_vault, &market.escrow_vault)?;
     check_key(mint, &market.kgpu_mint)?;
@@ -103,12 +115,16 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
         return Err(MarketError::InsufficientStake.into());
     }
 
-    // Create the job account at its canonical PDA.
+    // Create the job account at PDA ["job", renter, nonce, 255]. The runtime rejects the
+    // signature for an on-curve hash, so a match here plus the creation proves bump 255 is
+    // canonical.
     job_account.check_writable()?;
     let nonce_bytes = nonce.to_le_bytes();
-    let (address, bump) = find_program_address(&[JOB_SEED, renter.key(), &nonce_bytes], program_id)?;
-    job_account.check_address(&address)?;
-    let bump_seed = [bump];
+    let bump_seed = [JOB_BUMP];
+    let address = pda_hash(&[JOB_SEED, renter.key(), &nonce_bytes, &bump_seed]);
+    if !pubkey_eq(&address.0, job_account.key()) {
+        return Err(MarketError::InvalidJobNonce.into());
+    }
     let new = CreateProgramAccount { payer: renter, account: job_account, space: Job::LEN as u64, owner: program_id };
     create_account(&new, &Rent::get()?, &seeds!(JOB_SEED, renter.key(), nonce_bytes, bump_seed))?;
 
@@ -137,7 +153,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     job.opened_at = now;
     job.end_time = end_time;
     job.status = JOB_OPEN;
-    job.bump = bump;
+    job.bump = JOB_BUMP;
     market.total_escrowed.increase(budget)?;
     market.job_count.increase(1)?;
     provider.open_jobs = provider.open_jobs.checked_add(1).ok_or(ProgramError::ArithmeticOverflow)?;

@@ -44,6 +44,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
 
     // Validate the market, vault and mint. The token program checks the source's owner.
     let mut market = load_mut::<Market>(market_account, program_id)?;
+    market.check_ready()?;
     check_key(stake_vault, &market.stake_vault)?;
     check_key(mint, &market.kgpu_mint)?;
 
