@@ -11,6 +11,11 @@ row per instruction: (instruction, total CU, CPI CU, own CU).
 - own: total minus CPI: the program's own instructions and its other syscalls (hashing, curve
   checks, sysvars, logs), plus the serialization part of each CPI syscall charge.
 
+Every key derives from a fixed seed, so the rows repeat from run to run. `initialize` and
+`initialize_mint` share one transaction and get one row each. `measure_set_kyc_distribution()`
+runs `set_kyc` creating a record for 256 seeded wallets and groups own CU by the number of
+canonical-bump tries of `["kyc", wallet]`, which the wallet decides.
+
 Usage: uv run --frozen python bench/cu_token.py
 """
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -43,14 +49,17 @@ INVOKE_UNITS = 1_000
 SYSTEM_PROGRAM_UNITS = 150
 
 
-def split_compute_units(logs: Sequence[str], program_id: Pubkey) -> tuple[int, int]:
-    """Return (total, CPI) compute units of the first top-level invocation of `program_id`.
+def split_compute_units(logs: Sequence[str], program_id: Pubkey, occurrence: int = 0) -> tuple[int, int]:
+    """Return (total, CPI) compute units of a top-level invocation of `program_id`.
+
+    `occurrence` counts the program's top-level invocations in the transaction from 0.
 
     CPI counts, for every invocation at depth 2, the callee's logged consumption (150 for the
     System program, which logs none) plus the 1,000 units the CPI syscall charges the caller.
     """
     depth = 0
     inside = False
+    seen = -1
     total = 0
     cpi = 0
     for line in logs:
@@ -60,7 +69,8 @@ def split_compute_units(logs: Sequence[str], program_id: Pubkey) -> tuple[int, i
         if parts[2] == "invoke" and len(parts) >= 4:
             depth = int(parts[3].strip("[]"))
             if depth == 1:
-                inside = parts[1] == str(program_id)
+                seen += parts[1] == str(program_id)
+                inside = parts[1] == str(program_id) and seen == occurrence
             elif depth == 2 and inside:
                 cpi += INVOKE_UNITS + (SYSTEM_PROGRAM_UNITS if parts[1] == SYSTEM_PROGRAM else 0)
         elif parts[2] == "consumed" and inside:
@@ -75,33 +85,47 @@ def split_compute_units(logs: Sequence[str], program_id: Pubkey) -> tuple[int, i
     return total, cpi
 
 
-def _row(name: str, result, program_id: Pubkey) -> Row:
-    total, cpi = split_compute_units(result.logs(), program_id)
+def _row(name: str, result, program_id: Pubkey, occurrence: int = 0) -> Row:
+    total, cpi = split_compute_units(result.logs(), program_id, occurrence)
     return (name, total, cpi, total - cpi)
 
 
-def measure_token_cu() -> list[Row]:
-    """Run every kgpu_token instruction once and return (instruction, total, CPI, own) rows."""
+def _seeded_keypair(label: str) -> Keypair:
+    """Return a keypair derived from `label`, so that runs use the same keys."""
+    return Keypair.from_seed(hashlib.sha256(b"kgpu_token cu " + label.encode()).digest())
+
+
+def _fresh_env() -> kit.TokenEnv:
+    """Deploy kgpu_token into a new LiteSVM and initialize it with fixed keys."""
     svm = LiteSVM()
     install_token_2022(svm)
-    payer = Keypair()
+    payer = _seeded_keypair("payer")
     svm.airdrop(payer.pubkey(), 1_000 * 1_000_000_000)
 
     def deploy(name: str) -> Pubkey:
         return deploy_upgradeable(svm, payer, program_keypair(name), program_elf(name))
 
-    rows: list[Row] = []
-    env = kit.make_env(svm, payer, deploy)
+    return kit.make_env(svm, payer, deploy, key_seed=b"kgpu_token cu")
+
+
+def measure_token_cu() -> list[Row]:
+    """Run every kgpu_token instruction once and return (instruction, total, CPI, own) rows."""
+    env = _fresh_env()
+    svm = env.svm
+    payer = env.admin
     program_id = kit.PROGRAM_ID
-    # `initialize` ran inside make_env; measure it from its logs.
-    rows.append(_row("initialize", env.last_result, program_id))
+    rows: list[Row] = []
+    # `initialize` and `initialize_mint` ran in one transaction inside make_env.
+    rows.append(_row("initialize", env.last_result, program_id, 0))
+    rows.append(_row("initialize_mint (no token metadata)", env.last_result, program_id, 1))
+    rows.append(_measure_initialize_mint_with_metadata())
 
     rows.append(_row("update_oracle_set", env.send_ok(
         [kit.update_oracle_set_ix(payer.pubkey(), [k.pubkey() for k in env.oracles], env.threshold)]), program_id))
     rows.append(_row("update_params", env.send_ok([kit.update_params_ix(payer.pubkey())]), program_id))
 
-    # A fixed holder key makes the PDA bump searches, and so the figures, repeatable.
-    holder = Keypair.from_seed(hashlib.sha256(b"kgpu_token cu holder").digest())
+    # A fixed holder key makes the KYC PDA bump search, and so the figures, repeatable.
+    holder = _seeded_keypair("holder")
     svm.airdrop(holder.pubkey(), 10_000_000_000)
     env.send_ok([kit.create_associated_token_account(payer.pubkey(), holder.pubkey(), kit.mint_address(), kit.TOKEN_2022_PROGRAM_ID)])
     rows.append(_row(f"set_kyc (new record, thaw, {_candidates([b'kyc', bytes(holder.pubkey())])} bump tries)", env.send_ok(
@@ -115,11 +139,11 @@ def measure_token_cu() -> list[Row]:
         [env.registry]), program_id))
     rows.append(_row("attest_collateral", _ok(env.attest(10_000_000)), program_id))
     deposit_id = env.next_deposit_id()
-    rows.append(_row(f"mint_deposit ({_candidates([b'deposit', deposit_id])} bump tries)",
+    rows.append(_row("mint_deposit",
                      _ok(env.mint(holder.pubkey(), 1_000, deposit_id=deposit_id)), program_id))
-    redeem_seeds = [b"redemption", bytes(holder.pubkey()), (1).to_bytes(8, "little")]
-    rows.append(_row(f"redeem ({_candidates(redeem_seeds)} bump tries)", env.send_ok([kit.redeem_ix(holder.pubkey(), 1, 100, b"\x01" * 32)], [holder]), program_id))
-    rows.append(_row("confirm_redemption", _ok(env.confirm(kit.redemption_address(holder.pubkey(), 1), b"\x02" * 32)), program_id))
+    nonce = kit.canonical_nonce(holder.pubkey())
+    rows.append(_row("redeem", env.send_ok([kit.redeem_ix(holder.pubkey(), nonce, 100, b"\x01" * 32)], [holder]), program_id))
+    rows.append(_row("confirm_redemption", _ok(env.confirm(kit.redemption_address(holder.pubkey(), nonce), b"\x02" * 32)), program_id))
     rows.append(_row("seize", env.send_ok([kit.seize_ix(payer.pubkey(), kit.ata(holder.pubkey()), 10, b"\x03" * 32)]), program_id))
 
     # A vault owned by a PDA of an approved program; the token program itself plays that program.
@@ -130,6 +154,83 @@ def measure_token_cu() -> list[Row]:
         [kit.thaw_program_account_ix(payer.pubkey(), kit.ata(vault_owner), program_id, [b"vault", bytes([vault_bump])])]),
         program_id))
     return rows
+
+
+def _measure_initialize_mint_with_metadata() -> Row:
+    """Measure `initialize_mint` with a name, symbol and uri, in a LiteSVM of its own."""
+    svm = LiteSVM()
+    install_token_2022(svm)
+    payer = _seeded_keypair("payer")
+    svm.airdrop(payer.pubkey(), 1_000 * 1_000_000_000)
+    deploy_upgradeable(svm, payer, program_keypair("kgpu_token"), program_elf("kgpu_token"))
+    env = kit.TokenEnv(svm=svm, admin=payer, registry=payer, oracles=[payer], deployment_id=bytes(32), threshold=1)
+    result = env.send_ok([
+        kit.initialize_ix(payer.pubkey(), payer.pubkey(), bytes(32), [payer.pubkey()], 1),
+        kit.initialize_mint_ix(payer.pubkey(), name=METADATA_NAME, symbol=METADATA_SYMBOL, uri=METADATA_URI),
+    ])
+    return _row("initialize_mint (with token metadata)", result, kit.PROGRAM_ID, 1)
+
+
+# Token metadata of the measured `initialize_mint`: a realistic name, symbol and uri.
+METADATA_NAME = "K-GPU KRW Stable Token"
+METADATA_SYMBOL = "KGPU"
+METADATA_URI = "https://kgpu.example/token/kgpu.json"
+
+# Wallets in the set_kyc distribution, derived from fixed seeds.
+KYC_SAMPLE_SIZE = 256
+
+
+@dataclass
+class KycDistribution:
+    """Own CU of set_kyc creating a record and thawing one ATA, over a fixed wallet sample."""
+
+    own_by_tries: dict[int, list[int]]
+    target: int
+
+    @property
+    def samples(self) -> list[int]:
+        return [own for values in self.own_by_tries.values() for own in values]
+
+    def under_target_share(self) -> float:
+        samples = self.samples
+        return sum(own < self.target for own in samples) / len(samples)
+
+    def per_try_cost(self) -> float:
+        """Return the mean own CU added per bump try, from the mean at the min and at the max tries."""
+        tries = sorted(self.own_by_tries)
+        first, last = tries[0], tries[-1]
+        mean = {t: sum(self.own_by_tries[t]) / len(self.own_by_tries[t]) for t in (first, last)}
+        return (mean[last] - mean[first]) / (last - first)
+
+
+def measure_set_kyc_distribution(target: int = 3_000, size: int = KYC_SAMPLE_SIZE) -> KycDistribution:
+    """Run set_kyc (new record, thaw one ATA) for `size` seeded wallets and group own CU by bump tries."""
+    env = _fresh_env()
+    payer = env.admin
+    own_by_tries: dict[int, list[int]] = {}
+    for index in range(size):
+        wallet = _seeded_keypair(f"kyc sample {index}").pubkey()
+        env.send_ok([kit.create_associated_token_account(payer.pubkey(), wallet, kit.mint_address(), kit.TOKEN_2022_PROGRAM_ID)])
+        result = env.send_ok(
+            [kit.set_kyc_ix(env.registry.pubkey(), payer.pubkey(), wallet, token_accounts=[kit.ata(wallet)])], [env.registry])
+        tries = _candidates([b"kyc", bytes(wallet)])
+        own_by_tries.setdefault(tries, []).append(_row("set_kyc", result, kit.PROGRAM_ID)[3])
+    return KycDistribution(dict(sorted(own_by_tries.items())), target)
+
+
+def render_distribution(distribution: KycDistribution) -> list[str]:
+    """Return the printed lines of the set_kyc distribution."""
+    samples = distribution.samples
+    lines = [
+        f"set_kyc new record with one thaw: own CU by canonical-bump tries over {len(samples)} seeded wallets",
+        f"{'tries':>5} {'wallets':>8} {'min own':>8} {'max own':>8}  target",
+    ]
+    for tries, values in distribution.own_by_tries.items():
+        verdict = "ok" if max(values) < distribution.target else f"OVER {distribution.target}"
+        lines.append(f"{tries:>5} {len(values):>8} {min(values):>8} {max(values):>8}  {verdict}")
+    lines.append(f"wallets under {distribution.target} own CU: {distribution.under_target_share():.1%}; "
+                 f"cost per bump try: {distribution.per_try_cost():.0f} CU (measured slope)")
+    return lines
 
 
 def _candidates(seeds: list[bytes]) -> int:
@@ -148,6 +249,8 @@ def main() -> None:
     print(f"{'instruction':44} {'total':>7} {'CPI':>7} {'own':>7}")
     for name, total, cpi, own in rows:
         print(f"{name:44} {total:7d} {cpi:7d} {own:7d}")
+    print()
+    print("\n".join(render_distribution(measure_set_kyc_distribution())))
 
 
 if __name__ == "__main__":

@@ -321,8 +321,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Report sequence number. It must be higher than the previous report's, or the report is rejected. Defaults to the last collateral attestation on chain + 1.",
     },
     "opt.deposit_id": {
-        "ko": "은행 입금 참조값(UTF-8 최대 128바이트). 체인에는 SHA-256 해시가 입금 ID로 기록되며, 같은 참조값으로는 한 번만 발행됩니다.",
-        "en": "Bank deposit reference (at most 128 bytes of UTF-8). Its SHA-256 hash is the deposit id on chain, and each reference mints only once.",
+        "ko": "은행 입금 참조값(UTF-8 최대 128바이트). 체인에는 참조값과 카운터의 SHA-256 해시(kgpu.token.canonical_deposit_id)가 입금 ID로 기록되며, 같은 참조값으로는 한 번만 발행됩니다.",
+        "en": "Bank deposit reference (at most 128 bytes of UTF-8). The SHA-256 hash of it and a counter (kgpu.token.canonical_deposit_id) is the deposit id on chain, and each reference mints only once.",
     },
     "opt.beneficiary": {
         "ko": "K-GPU를 받을 지갑 공개키. KYC가 유효해야 합니다.",

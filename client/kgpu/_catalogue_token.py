@@ -149,4 +149,20 @@ TOKEN_PROGRAM_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "ko": "토큰 계정 소유자가 PDA라서 그 프로그램이 잔액을 장부에 기록하고 있으므로 seize할 수 없습니다(명령어 {index}번, kgpu_token 오류 {code}). 프로그램이 자금을 수혜자 지갑으로 지급한 뒤(예: close_job 환불 후) 그 지갑의 토큰 계정에서 seize하세요.",
         "en": "The token account's owner is a PDA, so its program books the balance and seize cannot burn from it (instruction {index}, kgpu_token error {code}): seize from the beneficiary's wallet account after the program pays the funds out, for example after close_job refunds the renter.",
     },
+    "error.kgpu_token.program_id_mismatch": {
+        "ko": "kgpu_token이 상수 PDA를 생성한 프로그램 ID가 아닌 다른 ID에서 실행되었습니다(오류 {code}). programs/keys의 키로 배포하거나 addresses.rs를 다시 생성한 뒤 빌드하세요.",
+        "en": "kgpu_token runs at a program id other than the one its constant PDAs were generated for (error {code}): deploy with the keys in programs/keys, or regenerate addresses.rs and rebuild.",
+    },
+    "error.kgpu_token.deposit_id_not_canonical": {
+        "ko": "입금 레코드 PDA의 bump가 255가 아닙니다(kgpu_token 오류 {code}). kgpu.token.canonical_deposit_id로 입금 ID를 만드세요.",
+        "en": "The deposit record PDA of this deposit id needs bump 255 (kgpu_token error {code}): derive the id with kgpu.token.canonical_deposit_id.",
+    },
+    "error.kgpu_token.redemption_nonce_not_canonical": {
+        "ko": "상환 요청 PDA의 bump가 255가 아닙니다(kgpu_token 오류 {code}). kgpu.token.canonical_redemption_nonce로 nonce를 고르세요.",
+        "en": "The redemption PDA of this nonce needs bump 255 (kgpu_token error {code}): pick the nonce with kgpu.token.canonical_redemption_nonce.",
+    },
+    "error.kgpu_token.not_initialized": {
+        "ko": "kgpu_token 설정 계정이 아직 없습니다(오류 {code}). 먼저 initialize를 실행하세요.",
+        "en": "The kgpu_token config does not exist yet (error {code}): run initialize first.",
+    },
 }

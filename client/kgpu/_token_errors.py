@@ -1,10 +1,10 @@
 """Exception classes of the `kgpu_token` program's custom errors, registered for decoding.
 
-The program returns `ProgramError::Custom(6000 + n)`, where `n` is the discriminant of
-`TokenError` in `programs/kgpu_token/src/error.rs`, and the IDL `errors` list has the same
-codes. Each class below is registered with :func:`kgpu.errors.register_program_error` for the
-K-GPU token program id, so :func:`kgpu.errors.decode_transaction_error` raises it. Its message
-is `error.kgpu_token.<name>` in the catalogue. `kgpu.errors` imports this module, and
+The program returns `ProgramError::Custom(6000 + n)`, where n is the discriminant of `TokenError`
+in `programs/kgpu_token/src/error.rs`, as the IDL `errors` list numbers them. Each class below is registered
+with :func:`kgpu.errors.register_program_error` for the K-GPU token program id, so
+:func:`kgpu.errors.decode_transaction_error` raises it. Its message is
+`error.kgpu_token.<name>` in the catalogue. `kgpu.errors` imports this module, and
 :mod:`kgpu.token` re-exports the classes.
 """
 
@@ -23,6 +23,7 @@ __all__ = [
     "CapacityExceededError",
     "CpiFailedError",
     "DepositAlreadyAppliedError",
+    "DepositIdNotCanonicalError",
     "DuplicateAccountError",
     "FutureValuationError",
     "InvalidAccountAddressError",
@@ -40,12 +41,15 @@ __all__ = [
     "MintPausedError",
     "MissingSignerError",
     "NotEnoughAccountsError",
+    "NotInitializedError",
     "NotUpgradeAuthorityError",
     "NotWritableError",
+    "ProgramIdMismatchError",
     "ProgramNotApprovedError",
     "ProtectedAccountError",
     "QuorumNotReachedError",
     "RedemptionAlreadyPaidError",
+    "RedemptionNonceNotCanonicalError",
     "StaleAttestationError",
     "StaleSequenceError",
     "TooManyAccountsError",
@@ -329,6 +333,38 @@ class NotUpgradeAuthorityError(KgpuTokenError):
 
     error_name = "NotUpgradeAuthority"
     key = "error.kgpu_token.not_upgrade_authority"
+
+
+@register_program_error(KGPU_TOKEN_PROGRAM_ID, 6033)
+class ProgramIdMismatchError(KgpuTokenError):
+    """6033 `ProgramIdMismatch`: the program runs at an id other than the one its constant PDAs were generated for."""
+
+    error_name = "ProgramIdMismatch"
+    key = "error.kgpu_token.program_id_mismatch"
+
+
+@register_program_error(KGPU_TOKEN_PROGRAM_ID, 6034)
+class DepositIdNotCanonicalError(KgpuTokenError):
+    """6034 `DepositIdNotCanonical`: the deposit record PDA needs bump 255, so derive the id with `kgpu.token.canonical_deposit_id`."""
+
+    error_name = "DepositIdNotCanonical"
+    key = "error.kgpu_token.deposit_id_not_canonical"
+
+
+@register_program_error(KGPU_TOKEN_PROGRAM_ID, 6035)
+class RedemptionNonceNotCanonicalError(KgpuTokenError):
+    """6035 `RedemptionNonceNotCanonical`: the redemption PDA needs bump 255, so pick the nonce with `kgpu.token.canonical_redemption_nonce`."""
+
+    error_name = "RedemptionNonceNotCanonical"
+    key = "error.kgpu_token.redemption_nonce_not_canonical"
+
+
+@register_program_error(KGPU_TOKEN_PROGRAM_ID, 6036)
+class NotInitializedError(KgpuTokenError):
+    """6036 `NotInitialized`: the config does not exist yet, so run `initialize` first."""
+
+    error_name = "NotInitialized"
+    key = "error.kgpu_token.not_initialized"
 
 
 @register_program_error(KGPU_TOKEN_PROGRAM_ID, 6040)

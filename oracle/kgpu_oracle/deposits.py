@@ -12,19 +12,26 @@ The bank signs these bytes (integers little-endian):
 | 8 | `u64` amount in KRW |
 | 8 | `i64` time the bank credited the deposit, unix seconds |
 
-The oracle signs `mint_deposit` with `deposit_id = sha256(reference)`, so the bank's own
-identifier never goes on chain.
+The oracle signs `mint_deposit` with `deposit_id = sha256(reference || counter)`: the reference in
+UTF-8, then `counter` as a u32 little-endian, for the smallest counter from 0 whose deposit record
+PDA `["deposit", deposit_id]` has canonical bump 255 (`kgpu.token.canonical_deposit_id`). The
+program rejects other ids, every oracle derives the same id from the same reference, and the
+bank's own identifier never goes on chain.
+
+NOTE: ids derived before this scheme were `sha256(reference)`. An oracle database that accepted
+deposits under the old scheme does not recognise those references as duplicates.
 """
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from dataclasses import dataclass
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 from solders.pubkey import Pubkey
+
+from kgpu.token import canonical_deposit_id
 
 from kgpu_oracle.errors import EvidenceError
 from kgpu_oracle.messages import MintDeposit
@@ -48,8 +55,8 @@ class DepositNotice:
 
     @property
     def deposit_id(self) -> bytes:
-        """sha256 of the bank's deposit reference in UTF-8."""
-        return hashlib.sha256(self.reference.encode()).digest()
+        """The canonical deposit id of the bank's reference (see the module docstring)."""
+        return canonical_deposit_id(self.reference)
 
     def payload(self) -> MintDeposit:
         """Build the `mint_deposit` payload for this deposit."""

@@ -27,7 +27,7 @@ from kgpu.addresses import KGPU_MARKET_PROGRAM_ID
 from kgpu.cli import build_app
 from kgpu.config import save_keypair
 from kgpu.quorum import AttestCollateral, MintDeposit, custodian_id_from_address
-from kgpu.token import redemption_address
+from kgpu.token import canonical_deposit_id, canonical_redemption_nonce, redemption_address
 
 COLLATERAL_VALUE = 10**12
 HAIRCUT_BPS = 500
@@ -111,7 +111,7 @@ def attest_and_mint(wallets: Wallets, oracles: list[Keypair]) -> None:
                 payer=admin_payer, signers=oracles[:2],
             )  # fmt: skip
             for name, amount in (("renter", RENTER_FUNDS), ("provider", PROVIDER_FUNDS)):
-                deposit = MintDeposit(hashlib.sha256(name.encode()).digest(), wallets.keys[name].pubkey(), amount)
+                deposit = MintDeposit(canonical_deposit_id(name), wallets.keys[name].pubkey(), amount)
                 await token.mint_deposit(deposit, payer=admin_payer, signers=oracles[:2])
 
     asyncio.run(run())
@@ -254,15 +254,16 @@ def test_program_flow_through_cli(wallets: Wallets) -> None:
     # redeem burns the amount and stores the hash of the bank reference.
     code, data = kgpu(wallets, wallets.renter, "redeem", str(REDEEM), "--bank-reference", BANK_REFERENCE)
     assert code == 0, data
-    assert data["redemption"] == str(redemption_address(wallets.keys["renter"].pubkey(), 1))
-    assert data["nonce"] == 1
+    first_nonce = canonical_redemption_nonce(wallets.keys["renter"].pubkey())
+    assert data["redemption"] == str(redemption_address(wallets.keys["renter"].pubkey(), first_nonce))
+    assert data["nonce"] == first_nonce
     assert data["amount"] == REDEEM
     assert data["bank_reference_hash"] == hashlib.sha256(BANK_REFERENCE.encode()).hexdigest()
     assert data["status"] == "requested"
     assert data["balance"] == RENTER_FUNDS - REDEEM
     code, data = kgpu(wallets, wallets.renter, "redeem", "1", "--bank-ref", BANK_REFERENCE)
     assert code == 0, data
-    assert data["nonce"] == 2
+    assert data["nonce"] == canonical_redemption_nonce(wallets.keys["renter"].pubkey(), first_nonce + 1)
 
     # reserve reads supply, collateral and capacity from chain.
     code, data = kgpu(wallets, wallets.renter, "reserve")
@@ -450,7 +451,7 @@ def test_bank_deposit_signs_notice(tmp_path: Path, accepting_oracle: RecordingOr
 
     assert code == 0, data
     assert data["attestation_id"] == "attestation-1"
-    assert data["deposit_id"] == hashlib.sha256(b"SHINHAN-20250721-000123").hexdigest()
+    assert data["deposit_id"] == canonical_deposit_id("SHINHAN-20250721-000123").hex()
     [(method, path, body)] = accepting_oracle.requests
     assert (method, path) == ("POST", "/v1/deposits")
     assert body is not None

@@ -82,7 +82,7 @@ async def test_token_cycle_exact_balances(deployment: TokenDeployment) -> None:
         assert (config.collateral_value, config.capacity) == (COLLATERAL_VALUE, CAPACITY)
         assert await client.get_capacity() == CAPACITY
 
-        deposit_id = hashlib.sha256(b"SHINHAN-0001").digest()
+        deposit_id = token.canonical_deposit_id("SHINHAN-0001")
         await client.mint_deposit(MintDeposit(deposit_id, holder.pubkey(), 1_000_000), payer=payer, signers=new_oracles[1:])
         assert await client.get_token_balance(holder.pubkey()) == 1_000_000
         assert await client.get_supply() == 1_000_000
@@ -90,8 +90,9 @@ async def test_token_cycle_exact_balances(deployment: TokenDeployment) -> None:
         assert (record.deposit_id, record.beneficiary, record.amount) == (deposit_id, holder.pubkey(), 1_000_000)
 
         bank_reference = hashlib.sha256(b"KB 123-456").digest()
-        await client.redeem(holder=holder, nonce=1, amount=400_000, bank_reference_hash=bank_reference)
-        redemption_address = client.redemption_address(holder.pubkey(), 1)
+        nonce = token.canonical_redemption_nonce(holder.pubkey())
+        await client.redeem(holder=holder, nonce=nonce, amount=400_000, bank_reference_hash=bank_reference)
+        redemption_address = client.redemption_address(holder.pubkey(), nonce)
         redemption = await client.get_redemption(redemption_address)
         assert (redemption.owner, redemption.amount, redemption.status) == (holder.pubkey(), 400_000, token.RedemptionStatus.REQUESTED)
         assert await client.get_token_balance(holder.pubkey()) == 600_000

@@ -64,10 +64,15 @@ CASES: list[tuple[str, Instruction, dict[str, Any]]] = [
         "initialize",
         token.initialize_instruction(
             admin=ADMIN, registry_authority=REGISTRY, deployment_id=HASH_A, haircut_bps=500,
-            max_attestation_age=86_400, oracles=ORACLES, threshold=2, name="K-GPU", symbol="KGPU", uri="https://k",
+            max_attestation_age=86_400, oracles=ORACLES, threshold=2,
         ),
         {"registry_authority": REGISTRY, "deployment_id": HASH_A, "haircut_bps": 500, "max_attestation_age": 86_400,
-         "oracles": ORACLES, "threshold": 2, "name": "K-GPU", "symbol": "KGPU", "uri": "https://k"},
+         "oracles": ORACLES, "threshold": 2},
+    ),
+    (
+        "initialize_mint",
+        token.initialize_mint_instruction(admin=ADMIN, name="K-GPU", symbol="KGPU", uri="https://k"),
+        {"name": "K-GPU", "symbol": "KGPU", "uri": "https://k"},
     ),
     (
         "update_oracle_set",
@@ -153,7 +158,8 @@ def test_instruction_pdas() -> None:
     mint = token.mint_address()
 
     assert config == Pubkey.find_program_address([b"config"], KGPU_TOKEN_PROGRAM_ID)[0]
-    assert [meta.pubkey for meta in by_name["initialize"].accounts[:3]] == [config, mint, ADMIN]
+    assert [meta.pubkey for meta in by_name["initialize"].accounts[:2]] == [config, ADMIN]
+    assert [meta.pubkey for meta in by_name["initialize_mint"].accounts[:3]] == [config, mint, ADMIN]
     assert by_name["set_kyc"].accounts[3].pubkey == Pubkey.find_program_address([b"kyc", bytes(WALLET)], KGPU_TOKEN_PROGRAM_ID)[0]
     assert by_name["mint_deposit"].accounts[2].pubkey == token.token_account_address(WALLET)
     assert by_name["mint_deposit"].accounts[4].pubkey == Pubkey.find_program_address([b"deposit", HASH_A], KGPU_TOKEN_PROGRAM_ID)[0]
@@ -178,7 +184,7 @@ def test_set_kyc_appends_token_accounts() -> None:
     [
         (lambda: token.set_kyc_instruction(registry_authority=REGISTRY, payer=ADMIN, wallet=WALLET, jurisdiction=b"KOR", level=1, expires_at=0), "2-letter"),
         (lambda: token.redeem_instruction(holder=WALLET, nonce=1, amount=1, bank_reference_hash=b"short"), "32 bytes"),
-        (lambda: token.initialize_instruction(admin=ADMIN, registry_authority=REGISTRY, deployment_id=HASH_A, haircut_bps=0, max_attestation_age=1, oracles=ORACLES, threshold=1, symbol="TOO-LONG-SYMBOL"), "at most 10"),
+        (lambda: token.initialize_mint_instruction(admin=ADMIN, symbol="TOO-LONG-SYMBOL"), "at most 10"),
         (lambda: token.deposit_record_address(b"\x00" * 31), "32 bytes"),
     ],
     ids=["jurisdiction", "hash", "symbol", "deposit_id"],
@@ -267,7 +273,7 @@ def test_every_token_error_is_registered() -> None:
         assert cls.error_name == entry["name"]
         assert cls.key in CATALOGUE, cls.__name__
         assert getattr(token, cls.__name__) is cls
-    assert len(IDL["errors"]) == 34
+    assert len(IDL["errors"]) == 38
 
 
 def test_token_error_decodes_in_both_languages() -> None:
@@ -280,3 +286,30 @@ def test_token_error_decodes_in_both_languages() -> None:
     assert "instruction 1" in decoded.message("en")
     assert "oracle" in decoded.message("en")
     assert "명령어 1번" in decoded.message("ko")
+
+
+def test_canonical_deposit_id_has_bump_255() -> None:
+    deposit_id = token.canonical_deposit_id("KB-2025-0001")
+    assert Pubkey.find_program_address([b"deposit", deposit_id], KGPU_TOKEN_PROGRAM_ID)[1] == 255
+    counters = [c for c in range(64) if hashlib.sha256(b"KB-2025-0001" + struct.pack("<I", c)).digest() == deposit_id]
+    assert len(counters) == 1
+    for earlier in range(counters[0]):
+        candidate = hashlib.sha256(b"KB-2025-0001" + struct.pack("<I", earlier)).digest()
+        assert Pubkey.find_program_address([b"deposit", candidate], KGPU_TOKEN_PROGRAM_ID)[1] < 255
+    assert token.canonical_deposit_id(b"KB-2025-0001") == deposit_id
+
+
+def test_canonical_redemption_nonce_has_bump_255() -> None:
+    nonce = token.canonical_redemption_nonce(WALLET)
+    seeds = [b"redemption", bytes(WALLET)]
+    assert Pubkey.find_program_address([*seeds, struct.pack("<Q", nonce)], KGPU_TOKEN_PROGRAM_ID)[1] == 255
+    for earlier in range(1, nonce):
+        assert Pubkey.find_program_address([*seeds, struct.pack("<Q", earlier)], KGPU_TOKEN_PROGRAM_ID)[1] < 255
+    assert token.canonical_redemption_nonce(WALLET, nonce + 1) > nonce
+
+
+def test_canonical_helpers_reject_invalid_input() -> None:
+    with pytest.raises(ValueError, match="must not be empty"):
+        token.canonical_deposit_id("")
+    with pytest.raises(ValueError, match="must be a u64"):
+        token.canonical_redemption_nonce(WALLET, -1)

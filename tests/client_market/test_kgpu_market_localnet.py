@@ -20,6 +20,7 @@ from kgpu import market
 from kgpu.market import MarketClient
 from kgpu.addresses import KGPU_MARKET_PROGRAM_ID
 from kgpu.quorum import AttestCollateral, MintDeposit, SettleReceipt, Slash, custodian_id_from_address
+from kgpu.token import canonical_deposit_id
 from kgpu.token import TokenClient
 from kgpu.tx import TransactionSender
 
@@ -100,7 +101,7 @@ async def fund(token: TokenClient, deployment: TokenDeployment, wallet: Keypair,
         registry_authority=deployment.registry, payer=payer, wallet=wallet.pubkey(),
         jurisdiction=b"KR", level=1, expires_at=expires_at,
     )  # fmt: skip
-    deposit = MintDeposit(hashlib.sha256(label).digest(), wallet.pubkey(), amount)
+    deposit = MintDeposit(canonical_deposit_id(label), wallet.pubkey(), amount)
     await token.mint_deposit(deposit, payer=payer, signers=deployment.oracles[:2])
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import struct
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from nacl.signing import SigningKey, VerifyKey
 from solders.pubkey import Pubkey
+
+from kgpu.addresses import KGPU_TOKEN_PROGRAM_ID
+from kgpu.token import canonical_deposit_id
 
 from kgpu_oracle.deposits import DepositNotice, deposit_signing_bytes, sign_deposit, verify_deposit
 from kgpu_oracle.errors import EvidenceError
@@ -53,7 +57,10 @@ def test_valid_notice_accepted() -> None:
     notice = DepositNotice("SHINHAN-1", WALLET, 500_000, QUOTE_DAY)
     verified = _verify(notice, sign_deposit(notice, DEPLOYMENT_ID, BANK_KEY))
     assert verified == notice
-    assert verified.payload() == MintDeposit(hashlib.sha256(b"SHINHAN-1").digest(), WALLET, 500_000)
+    assert verified.payload() == MintDeposit(canonical_deposit_id("SHINHAN-1"), WALLET, 500_000)
+    counter = next(c for c in range(64) if hashlib.sha256(b"SHINHAN-1" + struct.pack("<I", c)).digest() == verified.deposit_id)
+    assert Pubkey.find_program_address([b"deposit", verified.deposit_id], KGPU_TOKEN_PROGRAM_ID)[1] == 255
+    assert counter < 64
 
 
 @pytest.mark.parametrize(

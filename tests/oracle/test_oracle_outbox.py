@@ -215,7 +215,7 @@ def deposit_signatures(chain: Chain, deposit_id: bytes) -> list[dict]:
 
 
 def deposit_id_of(reference: str) -> bytes:
-    return hashlib.sha256(reference.encode()).digest()
+    return token.canonical_deposit_id(reference)
 
 
 @pytest.mark.slow

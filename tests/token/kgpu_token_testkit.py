@@ -43,9 +43,16 @@ ERROR_NAMES = [
     "InvalidAmount", "RedemptionAlreadyPaid", "InvalidTokenAccount", "ProgramNotApproved", "InvalidSeeds",
     "UnsupportedRent", "CpiFailed", "NotUpgradeAuthority",
 ]
-# Variants with an explicit discriminant, which leaves a gap in the numbering before them.
-EXPLICIT_ERRORS = {"ProtectedAccount": 6040}
-ERRORS = {name: ERROR_OFFSET + index for index, name in enumerate(ERROR_NAMES)} | EXPLICIT_ERRORS
+ERRORS = {name: ERROR_OFFSET + index for index, name in enumerate(ERROR_NAMES)}
+# Variants with explicit discriminants in error.rs, after the implicitly numbered ones.
+EXPLICIT_ERRORS = {
+    "ProgramIdMismatch": 6033,
+    "DepositIdNotCanonical": 6034,
+    "RedemptionNonceNotCanonical": 6035,
+    "NotInitialized": 6036,
+    "ProtectedAccount": 6040,
+}
+ERRORS.update(EXPLICIT_ERRORS)
 
 # Start of the test clock: 2025-07-21 00:00:00 UTC plus a day.
 NOW = 1_753_142_400
@@ -101,6 +108,47 @@ def redemption_address(owner: Pubkey, nonce: int) -> Pubkey:
     return Pubkey.find_program_address([b"redemption", bytes(owner), struct.pack("<Q", nonce)], PROGRAM_ID)[0]
 
 
+def has_bump_255(seeds: Sequence[bytes]) -> bool:
+    """Return whether bump 255 derives a valid PDA for `seeds`, making it their canonical bump."""
+    return Pubkey.find_program_address(list(seeds), PROGRAM_ID)[1] == 255
+
+
+def canonical_deposit_id(reference: bytes) -> bytes:
+    """Return `sha256(reference || counter as u32 LE)` for the smallest counter whose deposit PDA has bump 255."""
+    counter = 0
+    while True:
+        deposit_id = hashlib.sha256(reference + struct.pack("<I", counter)).digest()
+        if has_bump_255([b"deposit", deposit_id]):
+            return deposit_id
+        counter += 1
+
+
+def non_canonical_deposit_id(reference: bytes) -> bytes:
+    """Return a deposit id whose record PDA has a canonical bump below 255."""
+    counter = 0
+    while True:
+        deposit_id = hashlib.sha256(reference + struct.pack("<I", counter)).digest()
+        if not has_bump_255([b"deposit", deposit_id]):
+            return deposit_id
+        counter += 1
+
+
+def canonical_nonce(owner: Pubkey, start: int = 1) -> int:
+    """Return the smallest nonce from `start` whose redemption PDA of `owner` has bump 255."""
+    nonce = start
+    while not has_bump_255([b"redemption", bytes(owner), struct.pack("<Q", nonce)]):
+        nonce += 1
+    return nonce
+
+
+def non_canonical_nonce(owner: Pubkey, start: int = 1) -> int:
+    """Return the smallest nonce from `start` whose redemption PDA of `owner` has a bump below 255."""
+    nonce = start
+    while has_bump_255([b"redemption", bytes(owner), struct.pack("<Q", nonce)]):
+        nonce += 1
+    return nonce
+
+
 def ata(owner: Pubkey) -> Pubkey:
     return get_associated_token_address(owner, mint_address(), TOKEN_2022_PROGRAM_ID)
 
@@ -147,9 +195,6 @@ def initialize_ix(
     *,
     haircut_bps: int = HAIRCUT_BPS,
     max_age: int = MAX_AGE,
-    name: str = "",
-    symbol: str = "",
-    uri: str = "",
 ) -> Instruction:
     data = (
         ix_discriminator("initialize")
@@ -158,15 +203,22 @@ def initialize_ix(
         + struct.pack("<Hq", haircut_bps, max_age)
         + borsh_pubkeys(oracles)
         + bytes([threshold])
-        + borsh_string(name)
-        + borsh_string(symbol)
-        + borsh_string(uri)
     )
     accounts = [
         AccountMeta(config_address(), False, True),
-        AccountMeta(mint_address(), False, True),
         AccountMeta(admin, True, True),
         AccountMeta(find_programdata_address(PROGRAM_ID), False, False),
+        AccountMeta(SYSTEM_PROGRAM_ID, False, False),
+    ]
+    return Instruction(PROGRAM_ID, data, accounts)
+
+
+def initialize_mint_ix(admin: Pubkey, *, name: str = "", symbol: str = "", uri: str = "") -> Instruction:
+    data = ix_discriminator("initialize_mint") + borsh_string(name) + borsh_string(symbol) + borsh_string(uri)
+    accounts = [
+        AccountMeta(config_address(), False, False),
+        AccountMeta(mint_address(), False, True),
+        AccountMeta(admin, True, True),
         AccountMeta(TOKEN_2022_PROGRAM_ID, False, False),
         AccountMeta(SYSTEM_PROGRAM_ID, False, False),
     ]
@@ -482,7 +534,7 @@ class TokenEnv:
 
     def next_deposit_id(self) -> bytes:
         self.deposit_counter += 1
-        return hashlib.sha256(b"deposit-%d" % self.deposit_counter).digest()
+        return canonical_deposit_id(b"deposit-%d" % self.deposit_counter)
 
     def mint(self, beneficiary: Pubkey, amount: int, *, deposit_id: bytes | None = None, signers: Sequence[Keypair] | None = None):
         deposit_id = deposit_id or self.next_deposit_id()
@@ -494,20 +546,30 @@ class TokenEnv:
         return self.send([self.quorum(3, payload), confirm_redemption_ix(redemption, reference)])
 
 
-def make_env(svm, payer: Keypair, deploy) -> TokenEnv:
-    """Deploy kgpu_token, set the clock to NOW and initialize it with the vectors' deployment id."""
+def make_env(svm, payer: Keypair, deploy, *, key_seed: bytes | None = None) -> TokenEnv:
+    """Deploy kgpu_token, set the clock to NOW and initialize it with the vectors' deployment id.
+
+    The registry and oracle keys are random, or derived from `key_seed` when it is given.
+    """
     program_id = deploy("kgpu_token")
     assert program_id == PROGRAM_ID
+
+    def new_keypair(label: bytes) -> Keypair:
+        if key_seed is None:
+            return Keypair()
+        return Keypair.from_seed(hashlib.sha256(key_seed + b" " + label).digest())
+
     env = TokenEnv(
         svm=svm,
         admin=payer,
-        registry=Keypair(),
-        oracles=[Keypair() for _ in range(3)],
+        registry=new_keypair(b"registry"),
+        oracles=[new_keypair(b"oracle %d" % i) for i in range(3)],
         deployment_id=bytes.fromhex(load_vectors()["deployment_id_hex"]),
     )
     env.set_time(NOW)
     env.send_ok([
-        initialize_ix(payer.pubkey(), env.registry.pubkey(), env.deployment_id, [k.pubkey() for k in env.oracles], env.threshold)
+        initialize_ix(payer.pubkey(), env.registry.pubkey(), env.deployment_id, [k.pubkey() for k in env.oracles], env.threshold),
+        initialize_mint_ix(payer.pubkey()),
     ])
     return env
 

@@ -16,7 +16,6 @@ from solders.pubkey import Pubkey
 from solders.sysvar import INSTRUCTIONS
 
 from kgpu_token_testkit import (
-    ERROR_NAMES,
     ERROR_OFFSET,
     ERRORS,
     PROGRAM_ID,
@@ -25,6 +24,8 @@ from kgpu_token_testkit import (
     account_discriminator,
     ata,
     attest_payload,
+    canonical_deposit_id,
+    canonical_nonce,
     config_address,
     create_associated_token_account,
     deposit_address,
@@ -73,24 +74,22 @@ def test_idl_instruction_discriminators_match_rust(raw_idl):
 
 
 def test_idl_errors_match_rust_enum(raw_idl):
-    body = ERROR_RS.read_text().split("pub enum TokenError")[1].split("\n}")[0]
-    # A variant without `= n` takes the previous discriminant plus one, as in Rust.
-    codes = {}
+    body = ERROR_RS.read_text().split("pub enum TokenError")[1]
+    # Implicit discriminants count up from the previous variant, and explicit ones set the code.
+    codes = []
     next_code = ERROR_OFFSET
-    for name, discriminant in re.findall(r"^\s+([A-Z][A-Za-z0-9]*)(?: = (\d+))?,$", body, re.MULTILINE):
-        if discriminant:
-            next_code = ERROR_OFFSET + int(discriminant)
-        codes[name] = next_code
-        next_code += 1
-    assert list(codes)[: len(ERROR_NAMES)] == ERROR_NAMES
-    assert codes == ERRORS
-    assert [(e["code"], e["name"]) for e in raw_idl["errors"]] == [(code, name) for name, code in codes.items()]
+    for name, explicit in re.findall(r"^\s+([A-Z][A-Za-z0-9]*)(?: = (\d+))?,$", body, re.MULTILINE):
+        code = ERROR_OFFSET + int(explicit) if explicit else next_code
+        codes.append((code, name))
+        next_code = code + 1
+    assert codes == sorted((code, name) for name, code in ERRORS.items())
+    assert [(e["code"], e["name"]) for e in raw_idl["errors"]] == codes
 
 
 def test_idl_loads_in_anchorpy(program):
     assert sorted(program.instruction.keys()) == sorted(ix.name for ix in program.idl.instructions)
     assert len(program.idl.accounts) == 4
-    assert len(program.idl.events) == 11
+    assert len(program.idl.events) == 12
 
 
 def _events(program: Program, logs) -> list:
@@ -131,7 +130,7 @@ def test_anchorpy_drives_every_instruction(env: TokenEnv, program: Program):
         accounts={"config": config_address(), "mint": mint_address(), "instructions_sysvar": INSTRUCTIONS},
         pre=[env.quorum(1, payload)])
 
-    deposit_id = bytes([9]) * 32
+    deposit_id = canonical_deposit_id(b"anchorpy deposit")
     run("mint_deposit", list(deposit_id), holder.pubkey(), 500,
         accounts={"config": config_address(), "mint": mint_address(), "destination": ata(holder.pubkey()),
                   "kyc_record": kyc_address(holder.pubkey()), "deposit_record": deposit_address(deposit_id),
@@ -139,8 +138,9 @@ def test_anchorpy_drives_every_instruction(env: TokenEnv, program: Program):
                   "system_program": SYSTEM_PROGRAM_ID},
         pre=[env.quorum(2, mint_payload(deposit_id, holder.pubkey(), 500))])
 
-    request = redemption_address(holder.pubkey(), 1)
-    run("redeem", 1, 100, list(bytes(32)),
+    nonce = canonical_nonce(holder.pubkey())
+    request = redemption_address(holder.pubkey(), nonce)
+    run("redeem", nonce, 100, list(bytes(32)),
         accounts={"config": config_address(), "mint": mint_address(), "source": ata(holder.pubkey()),
                   "holder": holder.pubkey(), "redemption": request, "token_program": TOKEN_2022_PROGRAM_ID,
                   "system_program": SYSTEM_PROGRAM_ID},
@@ -185,7 +185,7 @@ def test_anchorpy_drives_every_instruction(env: TokenEnv, program: Program):
 
 def test_anchorpy_decodes_initialize_and_undercollateralized_events(env: TokenEnv, program: Program):
     names = [e.name for e in _events(program, env.last_result.logs())]
-    assert names == ["Initialized"]
+    assert names == ["Initialized", "MintInitialized"]
     holder = env.new_holder()
     env.attest(1_000)
     env.mint(holder.pubkey(), 900)

@@ -1,14 +1,16 @@
-"""`initialize`: config and mint creation, and who may initialize."""
+"""`initialize` and `initialize_mint`: config and mint creation, who may call them, and in what order."""
 
 from __future__ import annotations
 
 import struct
 
 import pytest
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.transaction_metadata import FailedTransactionMetadata
 
+from kgpu_sbf.loader import deploy_upgradeable, program_elf
 from kgpu_token_testkit import (
     ERRORS,
     HAIRCUT_BPS,
@@ -19,6 +21,7 @@ from kgpu_token_testkit import (
     config_address,
     custom_error,
     initialize_ix,
+    initialize_mint_ix,
     load_vectors,
     mint_address,
     program_data_events,
@@ -80,15 +83,20 @@ def test_initialize_creates_mint_with_extensions(env: TokenEnv):
     assert extensions[EXTENSION_METADATA_POINTER] == config + bytes(mint_address())
 
 
-def test_initialize_emits_event(env: TokenEnv):
+def test_initialize_emits_events(env: TokenEnv):
     events = program_data_events(env.last_result.logs())
-    assert len(events) == 1
+    assert len(events) == 2
     event = events[0]
     assert event[:8] == event_discriminator("Initialized")
     assert event[8:40] == bytes(env.admin.pubkey())
     assert event[40:72] == bytes(env.registry.pubkey())
     assert event[72:104] == bytes(mint_address())
     assert event[104:136] == env.deployment_id
+    mint_event = events[1]
+    assert mint_event[:8] == event_discriminator("MintInitialized")
+    assert mint_event[8:40] == bytes(mint_address())
+    assert mint_event[40:72] == bytes(env.admin.pubkey())
+    assert len(mint_event) == 72
 
 
 def test_initialize_twice_fails(env: TokenEnv):
@@ -137,9 +145,9 @@ def test_initialize_invalid_params_fails(svm, payer, deploy, haircut, max_age):
 
 def test_initialize_with_token_metadata(svm, payer, deploy):
     env = _deploy_only(svm, payer, deploy)
-    ix = initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1,
-                       name="K-GPU Won", symbol="KGPU", uri="https://k-gpu.example/token.json")
-    result = env.send([ix])
+    ix = initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1)
+    mint_ix = initialize_mint_ix(payer.pubkey(), name="K-GPU Won", symbol="KGPU", uri="https://k-gpu.example/token.json")
+    result = env.send([ix, mint_ix])
     assert not isinstance(result, FailedTransactionMetadata), "\n".join(result.meta().logs())
 
     # The token-metadata TLV entry stores name, symbol and uri as Borsh strings in the mint.
@@ -148,3 +156,69 @@ def test_initialize_with_token_metadata(svm, payer, deploy):
     expected = b"".join(len(text).to_bytes(4, "little") + text
                         for text in (b"K-GPU Won", b"KGPU", b"https://k-gpu.example/token.json"))
     assert expected in data
+
+
+def test_initialize_alone_leaves_mint_absent(svm, payer, deploy):
+    env = _deploy_only(svm, payer, deploy)
+    env.send_ok([initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1)])
+    assert env.config().mint == mint_address()
+    assert svm.get_account(mint_address()) is None
+
+
+def test_initialize_mint_in_later_transaction(svm, payer, deploy):
+    env = _deploy_only(svm, payer, deploy)
+    env.send_ok([initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1)])
+    config_before = bytes(svm.get_account(config_address()).data)
+    env.send_ok([initialize_mint_ix(payer.pubkey())])
+    account = svm.get_account(mint_address())
+    assert account.owner == TOKEN_2022_PROGRAM_ID
+    assert bytes(account.data)[4:36] == bytes(config_address())
+    assert bytes(svm.get_account(config_address()).data) == config_before
+
+
+def test_initialize_mint_twice_fails(env: TokenEnv):
+    before = bytes(env.svm.get_account(mint_address()).data)
+    result = env.send([initialize_mint_ix(env.admin.pubkey(), name="Other", symbol="OTH", uri="")])
+    assert custom_error(result) == ERRORS["AlreadyInitialized"]
+    assert bytes(env.svm.get_account(mint_address()).data) == before
+
+
+def test_initialize_mint_before_initialize_fails(svm, payer, deploy):
+    env = _deploy_only(svm, payer, deploy)
+    result = env.send([initialize_mint_ix(payer.pubkey())])
+    assert custom_error(result) == ERRORS["NotInitialized"]
+    assert svm.get_account(mint_address()) is None
+    assert svm.get_account(config_address()) is None
+
+
+def test_initialize_mint_by_non_admin_fails(svm, payer, deploy):
+    env = _deploy_only(svm, payer, deploy)
+    env.send_ok([initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1)])
+    stranger = Keypair()
+    svm.airdrop(stranger.pubkey(), 10_000_000_000)
+    result = env.send([initialize_mint_ix(stranger.pubkey())], [stranger])
+    assert custom_error(result) == ERRORS["Unauthorized"]
+    assert svm.get_account(mint_address()) is None
+
+
+def test_initialize_mint_without_signature_fails(svm, payer, deploy):
+    env = _deploy_only(svm, payer, deploy)
+    env.send_ok([initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1)])
+    ix = initialize_mint_ix(payer.pubkey())
+    ix.accounts = [meta if meta.pubkey != payer.pubkey() else type(meta)(meta.pubkey, False, True) for meta in ix.accounts]
+    stranger = Keypair()
+    svm.airdrop(stranger.pubkey(), 10_000_000_000)
+    result = env.send([ix], fee_payer=stranger)
+    assert custom_error(result) == ERRORS["MissingSigner"]
+    assert svm.get_account(mint_address()) is None
+
+
+def test_program_at_other_id_fails(svm, payer):
+    """The program checks its id first, because its constant PDAs hold only for addresses::ID."""
+    other_id = deploy_upgradeable(svm, payer, Keypair(), program_elf("kgpu_token"))
+    ix = initialize_ix(payer.pubkey(), payer.pubkey(), b"\x07" * 32, [payer.pubkey()], 1)
+    moved = Instruction(other_id, bytes(ix.data), ix.accounts)
+    env = TokenEnv(svm=svm, admin=payer, registry=payer, oracles=[payer], deployment_id=b"\x07" * 32)
+    result = env.send([moved])
+    assert custom_error(result) == ERRORS["ProgramIdMismatch"]
+    assert svm.get_account(config_address()) is None

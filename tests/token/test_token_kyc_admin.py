@@ -128,6 +128,41 @@ def test_set_kyc_lowercase_jurisdiction_fails(env: TokenEnv):
     assert_fails(env, kyc(env, holder, jurisdiction=b"kr"), "InvalidParams", watched, before)
 
 
+@pytest.mark.parametrize(
+    "mutate",
+    [lambda data: data[:-1] + b"\x02", lambda data: data[:-1], lambda data: data + b"\x00"],
+    ids=["revoked-not-bool", "short", "long"],
+)
+def test_set_kyc_malformed_data_fails(env: TokenEnv, mutate):
+    holder = holder_with_account(env)
+    ix = set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), holder.pubkey(), token_accounts=[ata(holder.pubkey())])
+    watched = [kyc_address(holder.pubkey()), ata(holder.pubkey())]
+    before = snapshot(env.svm, watched)
+    result = env.send([Instruction(PROGRAM_ID, mutate(bytes(ix.data)), ix.accounts)], [env.registry])
+    assert_fails(env, result, "InvalidInstructionData", watched, before)
+
+
+def test_set_kyc_account_listed_twice_changes_once(env: TokenEnv):
+    holder = holder_with_account(env)
+    result = env.send([set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), holder.pubkey(),
+                                  token_accounts=[ata(holder.pubkey()), ata(holder.pubkey())])], [env.registry])
+    assert isinstance(result, TransactionMetadata), result
+    assert not token_frozen(env.svm, ata(holder.pubkey()))
+
+
+def test_set_kyc_existing_record_updates_fields(env: TokenEnv):
+    holder = holder_with_account(env)
+    kyc(env, holder)
+    kyc(env, holder, jurisdiction=b"JP", level=3, expires_at=NOW + 7, revoked=True)
+    record = bytes(env.svm.get_account(kyc_address(holder.pubkey())).data)
+    assert record[8:40] == bytes(holder.pubkey())
+    assert record[40:42] == b"JP"
+    assert record[42] == 3
+    assert struct.unpack_from("<q", record, 43)[0] == NOW + 7
+    assert record[51] == 1
+    assert token_frozen(env.svm, ata(holder.pubkey()))
+
+
 def test_update_oracle_set(env: TokenEnv):
     keys = [Keypair().pubkey() for _ in range(10)]
     result = env.send_ok([update_oracle_set_ix(env.admin.pubkey(), keys, 7)])

@@ -9,6 +9,7 @@ import pytest
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.transaction_metadata import FailedTransactionMetadata
 from spl.token.instructions import create_associated_token_account
 
 from kgpu_token_testkit import (
@@ -20,6 +21,7 @@ from kgpu_token_testkit import (
     account_discriminator,
     assert_fails,
     ata,
+    canonical_deposit_id,
     config_address,
     deposit_address,
     event_discriminator,
@@ -29,6 +31,7 @@ from kgpu_token_testkit import (
     mint_deposit_ix,
     mint_payload,
     mint_supply,
+    non_canonical_deposit_id,
     program_data_events,
     set_kyc_ix,
     snapshot,
@@ -54,7 +57,7 @@ def watched(holder: Pubkey, deposit_id: bytes) -> list[Pubkey]:
 
 def test_mint_deposit_mints_exact_amount(funded):
     env, holder = funded
-    deposit_id = hashlib.sha256(b"bank-ref-1").digest()
+    deposit_id = canonical_deposit_id(b"bank-ref-1")
     result = env.mint(holder.pubkey(), 1_234_567, deposit_id=deposit_id)
     assert token_balance(env.svm, ata(holder.pubkey())) == 1_234_567
     assert mint_supply(env.svm) == 1_234_567
@@ -64,7 +67,8 @@ def test_mint_deposit_mints_exact_amount(funded):
     assert record[8:40] == deposit_id
     assert record[40:72] == bytes(holder.pubkey())
     assert struct.unpack_from("<Q", record, 72)[0] == 1_234_567
-    assert record[88] == Pubkey.find_program_address([b"deposit", deposit_id], PROGRAM_ID)[1]
+    assert record[88] == 255
+    assert Pubkey.find_program_address([b"deposit", deposit_id], PROGRAM_ID)[1] == 255
     events = program_data_events(result.logs())
     assert events[-1][:8] == event_discriminator("DepositMinted")
     assert events[-1][8:40] == deposit_id
@@ -108,21 +112,42 @@ def test_mint_deposit_noncanonical_address_fails(funded):
     """A record address derived with a lower bump cannot carry the same deposit id again."""
     env, holder = funded
     deposit_id = env.next_deposit_id()
-    canonical, bump = Pubkey.find_program_address([b"deposit", deposit_id], PROGRAM_ID)
-    other = None
-    for lower in range(bump - 1, -1, -1):
-        try:
-            other = Pubkey.create_program_address([b"deposit", deposit_id, bytes([lower])], PROGRAM_ID)
-            break
-        except Exception:
-            continue
-    assert other is not None
+    other = Pubkey.create_program_address([b"deposit", deposit_id, bytes([254])], PROGRAM_ID)
     ix = mint_deposit_ix(env.admin.pubkey(), deposit_id, holder.pubkey(), 100)
     accounts = list(ix.accounts)
     accounts[4] = AccountMeta(other, False, True)
-    before = snapshot(env.svm, watched(holder.pubkey(), deposit_id))
+    watched_accounts = watched(holder.pubkey(), deposit_id) + [other]
+    before = snapshot(env.svm, watched_accounts)
     result = env.send([env.quorum(2, mint_payload(deposit_id, holder.pubkey(), 100)), Instruction(PROGRAM_ID, bytes(ix.data), accounts)])
-    assert_fails(env, result, "InvalidAddress", watched(holder.pubkey(), deposit_id), before)
+    assert_fails(env, result, "DepositIdNotCanonical", watched_accounts, before)
+
+
+def test_mint_deposit_id_below_bump_255_fails(funded):
+    """A quorum-signed id whose record PDA has a canonical bump below 255 mints nothing."""
+    env, holder = funded
+    deposit_id = non_canonical_deposit_id(b"bank-ref-low-bump")
+    address, bump = Pubkey.find_program_address([b"deposit", deposit_id], PROGRAM_ID)
+    assert bump < 255
+    watched_accounts = [config_address(), mint_address(), ata(holder.pubkey()), address]
+    before = snapshot(env.svm, watched_accounts)
+    assert_fails(env, env.mint(holder.pubkey(), 100, deposit_id=deposit_id), "DepositIdNotCanonical", watched_accounts, before)
+    assert env.svm.get_account(address) is None
+
+
+def test_mint_deposit_on_curve_hash_fails(funded):
+    """Passing the on-curve bump-255 hash as the record fails in the runtime's signer derivation."""
+    env, holder = funded
+    deposit_id = non_canonical_deposit_id(b"bank-ref-on-curve")
+    on_curve = Pubkey(hashlib.sha256(b"deposit" + deposit_id + bytes([255]) + bytes(PROGRAM_ID) + b"ProgramDerivedAddress").digest())
+    assert on_curve.is_on_curve()
+    ix = mint_deposit_ix(env.admin.pubkey(), deposit_id, holder.pubkey(), 100)
+    accounts = list(ix.accounts)
+    accounts[4] = AccountMeta(on_curve, False, True)
+    watched_accounts = [config_address(), mint_address(), ata(holder.pubkey()), on_curve]
+    before = snapshot(env.svm, watched_accounts)
+    result = env.send([env.quorum(2, mint_payload(deposit_id, holder.pubkey(), 100)), Instruction(PROGRAM_ID, bytes(ix.data), accounts)])
+    assert isinstance(result, FailedTransactionMetadata)
+    assert snapshot(env.svm, watched_accounts) == before
 
 
 def test_mint_stale_attestation_fails(funded):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
 
 import pytest
@@ -20,6 +21,7 @@ from kgpu_token_testkit import (
     account_discriminator,
     assert_fails,
     ata,
+    canonical_nonce,
     config_address,
     ed25519_instruction,
     confirm_redemption_ix,
@@ -28,6 +30,7 @@ from kgpu_token_testkit import (
     load_vectors,
     mint_address,
     mint_supply,
+    non_canonical_nonce,
     program_data_events,
     redeem_ix,
     redemption_address,
@@ -58,15 +61,17 @@ def holding(env: TokenEnv) -> tuple[TokenEnv, Keypair]:
 
 def test_redeem_burns_and_opens_request(holding):
     env, holder = holding
-    result = env.send_ok([redeem_ix(holder.pubkey(), 7, 400, BANK_REF)], [holder])
+    nonce = canonical_nonce(holder.pubkey(), 7)
+    result = env.send_ok([redeem_ix(holder.pubkey(), nonce, 400, BANK_REF)], [holder])
     assert token_balance(env.svm, ata(holder.pubkey())) == 600
     assert mint_supply(env.svm) == 600
     assert env.config().total_burned == 400
-    request = redemption_address(holder.pubkey(), 7)
+    request = redemption_address(holder.pubkey(), nonce)
     data = bytes(env.svm.get_account(request).data)
     assert data[:8] == account_discriminator("Redemption")
     assert data[8:40] == bytes(holder.pubkey())
-    assert struct.unpack_from("<QQ", data, 40) == (7, 400)
+    assert struct.unpack_from("<QQ", data, 40) == (nonce, 400)
+    assert data[137] == 255
     assert data[56:88] == BANK_REF
     assert data[88] == 0
     assert struct.unpack_from("<q", data, 121)[0] == NOW
@@ -78,7 +83,7 @@ def test_redeem_burns_and_opens_request(holding):
 def test_redeem_while_paused(holding):
     env, holder = holding
     env.send_ok([update_params_ix(env.admin.pubkey(), mint_paused=True)])
-    env.send_ok([redeem_ix(holder.pubkey(), 1, 1_000, BANK_REF)], [holder])
+    env.send_ok([redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 1), 1_000, BANK_REF)], [holder])
     assert token_balance(env.svm, ata(holder.pubkey())) == 0
 
 
@@ -88,7 +93,7 @@ def test_redeem_from_frozen_account(holding):
     env.send_ok([set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), holder.pubkey(), revoked=True,
                             token_accounts=[ata(holder.pubkey())])], [env.registry])
     assert token_frozen(env.svm, ata(holder.pubkey()))
-    env.send_ok([redeem_ix(holder.pubkey(), 1, 250, BANK_REF)], [holder])
+    env.send_ok([redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 1), 250, BANK_REF)], [holder])
     assert token_balance(env.svm, ata(holder.pubkey())) == 750
     assert token_frozen(env.svm, ata(holder.pubkey()))
 
@@ -96,15 +101,15 @@ def test_redeem_from_frozen_account(holding):
 def test_redeem_other_holders_account_fails(holding):
     env, holder = holding
     thief = env.stranger()
-    watched = [ata(holder.pubkey()), mint_address(), config_address(), redemption_address(thief.pubkey(), 1)]
+    watched = [ata(holder.pubkey()), mint_address(), config_address(), redemption_address(thief.pubkey(), canonical_nonce(thief.pubkey(), 1))]
     before = snapshot(env.svm, watched)
-    result = env.send([redeem_ix(thief.pubkey(), 1, 100, BANK_REF, source=ata(holder.pubkey()))], [thief])
+    result = env.send([redeem_ix(thief.pubkey(), canonical_nonce(thief.pubkey(), 1), 100, BANK_REF, source=ata(holder.pubkey()))], [thief])
     assert_fails(env, result, "InvalidTokenAccount", watched, before)
 
 
 def test_redeem_holder_not_signer_fails(holding):
     env, holder = holding
-    ix = redeem_ix(holder.pubkey(), 1, 100, BANK_REF)
+    ix = redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 1), 100, BANK_REF)
     accounts = list(ix.accounts)
     accounts[3] = AccountMeta(holder.pubkey(), False, True)
     watched = [ata(holder.pubkey()), mint_address(), config_address()]
@@ -114,25 +119,59 @@ def test_redeem_holder_not_signer_fails(holding):
 
 def test_redeem_nonce_reuse_fails(holding):
     env, holder = holding
-    env.send_ok([redeem_ix(holder.pubkey(), 3, 100, BANK_REF)], [holder])
-    watched = [ata(holder.pubkey()), mint_address(), config_address(), redemption_address(holder.pubkey(), 3)]
+    env.send_ok([redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 3), 100, BANK_REF)], [holder])
+    watched = [ata(holder.pubkey()), mint_address(), config_address(), redemption_address(holder.pubkey(), canonical_nonce(holder.pubkey(), 3))]
     before = snapshot(env.svm, watched)
-    assert_fails(env, env.send([redeem_ix(holder.pubkey(), 3, 100, BANK_REF)], [holder]), "AlreadyInitialized", watched, before)
+    assert_fails(env, env.send([redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 3), 100, BANK_REF)], [holder]), "AlreadyInitialized", watched, before)
+
+
+def test_redeem_nonce_below_bump_255_fails(holding):
+    env, holder = holding
+    nonce = non_canonical_nonce(holder.pubkey())
+    address, bump = Pubkey.find_program_address([b"redemption", bytes(holder.pubkey()), struct.pack("<Q", nonce)], PROGRAM_ID)
+    assert bump < 255
+    watched = [ata(holder.pubkey()), mint_address(), config_address(), address]
+    before = snapshot(env.svm, watched)
+    result = env.send([redeem_ix(holder.pubkey(), nonce, 100, BANK_REF)], [holder])
+    assert_fails(env, result, "RedemptionNonceNotCanonical", watched, before)
+
+
+def test_redeem_request_at_lower_bump_fails(holding):
+    env, holder = holding
+    nonce = canonical_nonce(holder.pubkey())
+    seeds = [b"redemption", bytes(holder.pubkey()), struct.pack("<Q", nonce)]
+    other = next(address for address in _addresses_below_255(seeds))
+    ix = redeem_ix(holder.pubkey(), nonce, 100, BANK_REF)
+    accounts = list(ix.accounts)
+    accounts[4] = AccountMeta(other, False, True)
+    watched = [ata(holder.pubkey()), mint_address(), config_address(), other]
+    before = snapshot(env.svm, watched)
+    result = env.send([Instruction(PROGRAM_ID, bytes(ix.data), accounts)], [holder])
+    assert_fails(env, result, "RedemptionNonceNotCanonical", watched, before)
+
+
+def _addresses_below_255(seeds: list[bytes]):
+    """Yield the valid PDAs of `seeds` with bumps below 255, highest bump first."""
+    for bump in range(254, -1, -1):
+        preimage = b"".join(seeds) + bytes([bump]) + bytes(PROGRAM_ID) + b"ProgramDerivedAddress"
+        address = Pubkey(hashlib.sha256(preimage).digest())
+        if not address.is_on_curve():
+            yield address
 
 
 def test_redeem_more_than_balance_fails(holding):
     env, holder = holding
     watched = [ata(holder.pubkey()), mint_address(), config_address()]
     before = snapshot(env.svm, watched)
-    result = env.send([redeem_ix(holder.pubkey(), 1, 1_001, BANK_REF)], [holder])
+    result = env.send([redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 1), 1_001, BANK_REF)], [holder])
     assert custom_error(result) == TOKEN_2022_INSUFFICIENT_FUNDS
     assert snapshot(env.svm, watched) == before
 
 
 def test_confirm_redemption_then_idempotent(holding):
     env, holder = holding
-    env.send_ok([redeem_ix(holder.pubkey(), 1, 100, BANK_REF)], [holder])
-    request = redemption_address(holder.pubkey(), 1)
+    env.send_ok([redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 1), 100, BANK_REF)], [holder])
+    request = redemption_address(holder.pubkey(), canonical_nonce(holder.pubkey(), 1))
     result = env.confirm(request, PAYMENT_REF)
     data = bytes(env.svm.get_account(request).data)
     assert data[88] == 1
@@ -147,8 +186,8 @@ def test_confirm_redemption_then_idempotent(holding):
 
 def test_confirm_with_other_reference_fails(holding):
     env, holder = holding
-    env.send_ok([redeem_ix(holder.pubkey(), 1, 100, BANK_REF)], [holder])
-    request = redemption_address(holder.pubkey(), 1)
+    env.send_ok([redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 1), 100, BANK_REF)], [holder])
+    request = redemption_address(holder.pubkey(), canonical_nonce(holder.pubkey(), 1))
     env.confirm(request, PAYMENT_REF)
     before = snapshot(env.svm, [request])
     assert_fails(env, env.confirm(request, b"\x01" * 32), "RedemptionAlreadyPaid", [request], before)
@@ -156,8 +195,8 @@ def test_confirm_with_other_reference_fails(holding):
 
 def test_confirm_without_quorum_fails(holding):
     env, holder = holding
-    env.send_ok([redeem_ix(holder.pubkey(), 1, 100, BANK_REF)], [holder])
-    request = redemption_address(holder.pubkey(), 1)
+    env.send_ok([redeem_ix(holder.pubkey(), canonical_nonce(holder.pubkey(), 1), 100, BANK_REF)], [holder])
+    request = redemption_address(holder.pubkey(), canonical_nonce(holder.pubkey(), 1))
     before = snapshot(env.svm, [request])
     payload = bytes(request) + PAYMENT_REF
     result = env.send([env.quorum(3, payload, env.oracles[:1]), confirm_redemption_ix(request, PAYMENT_REF)])
@@ -166,9 +205,11 @@ def test_confirm_without_quorum_fails(holding):
 
 def test_confirm_signed_for_other_request_fails(holding):
     env, holder = holding
-    env.send_ok([redeem_ix(holder.pubkey(), 1, 100, BANK_REF), redeem_ix(holder.pubkey(), 2, 100, BANK_REF)], [holder])
-    first = redemption_address(holder.pubkey(), 1)
-    second = redemption_address(holder.pubkey(), 2)
+    first_nonce = canonical_nonce(holder.pubkey())
+    second_nonce = canonical_nonce(holder.pubkey(), first_nonce + 1)
+    env.send_ok([redeem_ix(holder.pubkey(), first_nonce, 100, BANK_REF), redeem_ix(holder.pubkey(), second_nonce, 100, BANK_REF)], [holder])
+    first = redemption_address(holder.pubkey(), first_nonce)
+    second = redemption_address(holder.pubkey(), second_nonce)
     before = snapshot(env.svm, [second])
     result = env.send([env.quorum(3, bytes(first) + PAYMENT_REF), confirm_redemption_ix(second, PAYMENT_REF)])
     assert_fails(env, result, "QuorumNotReached", [second], before)

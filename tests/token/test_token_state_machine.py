@@ -6,8 +6,6 @@ left supply within the capacity of a fresh attestation, and no deposit id applie
 
 from __future__ import annotations
 
-import hashlib
-
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -21,6 +19,8 @@ from kgpu_token_testkit import (
     ERRORS,
     MAX_AGE,
     ata,
+    canonical_deposit_id,
+    canonical_nonce,
     custom_error,
     make_env,
     mint_supply,
@@ -59,7 +59,7 @@ class TokenMachine(RuleBasedStateMachine):
         if replay and self.applied:
             deposit_id = sorted(self.applied)[0]
         else:
-            deposit_id = hashlib.sha256(b"machine-%d" % (len(self.applied) * 1_000 + amount)).digest()
+            deposit_id = canonical_deposit_id(b"machine-%d" % (len(self.applied) * 1_000 + amount))
         supply = mint_supply(self.env.svm)
         result = self.env.mint(self.holders[holder].pubkey(), amount, deposit_id=deposit_id)
         fresh = self.valuation_time is not None and self.env.now() - self.valuation_time <= MAX_AGE
@@ -89,7 +89,7 @@ class TokenMachine(RuleBasedStateMachine):
         if balance == 0:
             return
         amount = max(1, int(balance * fraction))
-        self.nonce += 1
+        self.nonce = canonical_nonce(keypair.pubkey(), self.nonce + 1)
         self.env.send_ok([redeem_ix(keypair.pubkey(), self.nonce, amount, b"\x01" * 32)], [keypair])
 
     @rule(paused=st.booleans())

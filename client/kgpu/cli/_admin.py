@@ -239,6 +239,11 @@ def register(app: typer.Typer, lang: Language) -> None:
                         signatures.append(str(sent.signature))
                         token_initialized = True
                         config = await clients.token.get_config()
+                    elif not await clients.token.mint_exists():
+                        # `initialize` ran without `initialize_mint`, for example from another tool.
+                        sent = await clients.token.initialize_mint(admin=wallet)
+                        signatures.append(str(sent.signature))
+                        token_initialized = True
 
                     approved = list(config.approved_programs)
                     if KGPU_MARKET_PROGRAM_ID not in approved:

@@ -21,7 +21,7 @@ from kgpu.cli._chain import require_programs, rpc
 from kgpu.cli._errors import ProviderNotFoundError
 from kgpu.cli._output import Settings
 from kgpu.market import Job, MarketClient, Provider
-from kgpu.token import TokenClient
+from kgpu.token import TokenClient, canonical_redemption_nonce
 from kgpu.tx import SentTransaction, TransactionSender
 
 # Seconds between signature status polls: half the SDK default of 0.5 s, so that a command
@@ -88,16 +88,22 @@ async def cluster_time(client: AsyncClient) -> int:
 
 
 async def next_redemption_nonce(token: TokenClient, holder: Pubkey) -> int:
-    """Return the lowest nonce from 1 up whose redemption account of ``holder`` does not exist."""
+    """Return the lowest nonce from 1 up whose redemption PDA of ``holder`` has bump 255 and does not exist.
+
+    `redeem` accepts only nonces whose request PDA has canonical bump 255 (see
+    :func:`kgpu.token.canonical_redemption_nonce`).
+    """
     start = 1
     while True:
-        nonces = list(range(start, start + MULTIPLE_ACCOUNTS_BATCH))
+        nonces = []
+        while len(nonces) < MULTIPLE_ACCOUNTS_BATCH:
+            nonces.append(canonical_redemption_nonce(holder, start, token.program_id))
+            start = nonces[-1] + 1
         addresses = [token.redemption_address(holder, nonce) for nonce in nonces]
         response = await rpc(token.rpc, "getMultipleAccounts", token.rpc.get_multiple_accounts(addresses, Confirmed))
         for nonce, account in zip(nonces, response.value):
             if account is None:
                 return nonce
-        start += MULTIPLE_ACCOUNTS_BATCH
 
 
 async def next_job_nonce(market: MarketClient, renter: Pubkey) -> int:

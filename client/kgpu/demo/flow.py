@@ -43,7 +43,7 @@ from kgpu.i18n import message
 from kgpu.market import MarketClient, MarketParams
 from kgpu.provider import ChainJobSource, EnergySource, NodeConfig, ProviderAgent, PythonProver, SequenceStore, find_gpu
 from kgpu.provider.agent import ReceiptOutcome
-from kgpu.token import TokenClient
+from kgpu.token import TokenClient, canonical_redemption_nonce
 from kgpu.tx import TransactionSender
 
 __all__ = ["DemoError", "DemoResult", "DemoRun", "run_demo"]
@@ -53,7 +53,6 @@ ORACLE_COUNT = 3
 THRESHOLD = 2
 ATTESTATION_TIMEOUT_SECONDS = 90.0
 KYC_VALIDITY_SECONDS = 365 * 86_400
-REDEMPTION_NONCE = 1
 
 
 class DemoError(RuntimeError):
@@ -436,13 +435,15 @@ class DemoRun:
         assert job is not None
         self.say("demo.job_closed", refund=_amount(job.refunded))
 
+        # `redeem` takes only nonces whose request PDA has canonical bump 255.
+        nonce = canonical_redemption_nonce(self.renter.pubkey(), program_id=self.token.program_id)
         await self.token.redeem(
             holder=self.renter,
-            nonce=REDEMPTION_NONCE,
+            nonce=nonce,
             amount=figures.REDEEM_AMOUNT,
             bank_reference_hash=hashlib.sha256(b"KB 110-123-456789").digest(),
         )
-        redemption = self.token.redemption_address(self.renter.pubkey(), REDEMPTION_NONCE)
+        redemption = self.token.redemption_address(self.renter.pubkey(), nonce)
         self.say("demo.redeemed", amount=_amount(figures.REDEEM_AMOUNT), redemption=redemption)
 
         await self.set_kyc(self.blocked_renter, b"CN", "demo.role.blocked_renter")

@@ -27,6 +27,7 @@ from kgpu.token._instructions import (
     attest_collateral_instruction,
     confirm_redemption_instruction,
     initialize_instruction,
+    initialize_mint_instruction,
     mint_deposit_instruction,
     redeem_instruction,
     seize_instruction,
@@ -148,6 +149,11 @@ class TokenClient:
         """Return the address of the holder's redemption request with `nonce`."""
         return redemption_address(holder, nonce, self.program_id)
 
+    async def mint_exists(self) -> bool:
+        """Return whether the K-GPU mint exists, which means `initialize_mint` ran."""
+        response = await self._call("getAccountInfo", self.rpc.get_account_info(self.mint, commitment=self.commitment))
+        return response.value is not None and response.value.owner == TOKEN_2022_PROGRAM_ID
+
     async def get_supply(self) -> int:
         """Return the K-GPU supply in KRW from `getTokenSupply` on the mint.
 
@@ -211,26 +217,32 @@ class TokenClient:
         symbol: str = "",
         uri: str = "",
     ) -> SentTransaction:
-        """Send `initialize`. `admin` must be the program's upgrade authority and pays.
+        """Send `initialize` and `initialize_mint` in one transaction. `admin` must be the program's upgrade authority and pays.
 
-        See :func:`kgpu.token.initialize_instruction` for the arguments.
+        See :func:`kgpu.token.initialize_instruction` and :func:`kgpu.token.initialize_mint_instruction`
+        for the arguments.
         """
-        instruction = initialize_instruction(
-            admin=admin.pubkey(),
-            registry_authority=registry_authority,
-            deployment_id=deployment_id,
-            haircut_bps=haircut_bps,
-            max_attestation_age=max_attestation_age,
-            oracles=oracles,
-            threshold=threshold,
-            name=name,
-            symbol=symbol,
-            uri=uri,
-            program_id=self.program_id,
-        )
-        sent = await self.sender.send([instruction], payer=admin)
+        instructions = [
+            initialize_instruction(
+                admin=admin.pubkey(),
+                registry_authority=registry_authority,
+                deployment_id=deployment_id,
+                haircut_bps=haircut_bps,
+                max_attestation_age=max_attestation_age,
+                oracles=oracles,
+                threshold=threshold,
+                program_id=self.program_id,
+            ),
+            initialize_mint_instruction(admin=admin.pubkey(), name=name, symbol=symbol, uri=uri, program_id=self.program_id),
+        ]
+        sent = await self.sender.send(instructions, payer=admin)
         self._deployment_id = deployment_id
         return sent
+
+    async def initialize_mint(self, *, admin: Keypair, name: str = "", symbol: str = "", uri: str = "") -> SentTransaction:
+        """Send `initialize_mint` alone, for a config that `initialize` created without the mint. `admin` is the config admin."""
+        instruction = initialize_mint_instruction(admin=admin.pubkey(), name=name, symbol=symbol, uri=uri, program_id=self.program_id)
+        return await self.sender.send([instruction], payer=admin)
 
     async def update_oracle_set(self, *, admin: Keypair, oracles: Sequence[Pubkey], threshold: int) -> SentTransaction:
         """Send `update_oracle_set`, signed and paid by the admin."""

@@ -38,6 +38,7 @@ __all__ = [
     "attest_collateral_instruction",
     "confirm_redemption_instruction",
     "initialize_instruction",
+    "initialize_mint_instruction",
     "instruction_discriminator",
     "mint_deposit_instruction",
     "redeem_instruction",
@@ -100,12 +101,9 @@ def initialize_instruction(
     max_attestation_age: int,
     oracles: Sequence[Pubkey],
     threshold: int,
-    name: str = "",
-    symbol: str = "",
-    uri: str = "",
     program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID,
 ) -> Instruction:
-    """Build `initialize`: create the config and the K-GPU mint.
+    """Build `initialize`: create the config. :func:`initialize_mint_instruction` creates the mint next.
 
     Args:
         admin: Signer and payer. Must be the program's upgrade authority, and becomes `Config.admin`.
@@ -115,8 +113,6 @@ def initialize_instruction(
         max_attestation_age: Seconds an attestation stays fresh for minting, greater than 0.
         oracles: 1 to 10 distinct oracle keys.
         threshold: Signatures required, 1 to `len(oracles)`.
-        name, symbol, uri: Token metadata (at most 32, 10 and 200 UTF-8 bytes). All empty skips
-            the metadata.
     """
     data = (
         instruction_discriminator("initialize")
@@ -125,15 +121,41 @@ def initialize_instruction(
         + struct.pack("<Hq", haircut_bps, max_attestation_age)
         + _pubkeys(oracles)
         + struct.pack("<B", threshold)
+    )
+    accounts = [
+        _meta(config_address(program_id), writable=True),
+        _meta(admin, writable=True, signer=True),
+        _meta(program_data_address(program_id)),
+        _meta(SYSTEM_PROGRAM_ID),
+    ]
+    return Instruction(program_id, data, accounts)
+
+
+def initialize_mint_instruction(
+    *,
+    admin: Pubkey,
+    name: str = "",
+    symbol: str = "",
+    uri: str = "",
+    program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID,
+) -> Instruction:
+    """Build `initialize_mint`: create the K-GPU mint after `initialize`, in the same transaction or later.
+
+    Args:
+        admin: Signer and payer. Must be `Config.admin`.
+        name, symbol, uri: Token metadata (at most 32, 10 and 200 UTF-8 bytes). All empty skips
+            the metadata.
+    """
+    data = (
+        instruction_discriminator("initialize_mint")
         + _string("name", name, _NAME_MAX_BYTES)
         + _string("symbol", symbol, _SYMBOL_MAX_BYTES)
         + _string("uri", uri, _URI_MAX_BYTES)
     )
     accounts = [
-        _meta(config_address(program_id), writable=True),
+        _meta(config_address(program_id)),
         _meta(mint_address(program_id), writable=True),
         _meta(admin, writable=True, signer=True),
-        _meta(program_data_address(program_id)),
         _meta(TOKEN_2022_PROGRAM_ID),
         _meta(SYSTEM_PROGRAM_ID),
     ]

@@ -1,7 +1,9 @@
 //! Errors of the K-GPU token program.
 //!
 //! Each variant is returned as `ProgramError::Custom(6000 + discriminant)`, the range Anchor
-//! reserves for program errors, so Anchor clients and the IDL `errors` list decode it.
+//! reserves for program errors, so Anchor clients and the IDL `errors` list decode it. Variants
+//! after `NotUpgradeAuthority` carry explicit discriminants, so the codes of existing variants
+//! never move and the IDL list may have gaps.
 
 use kgpu_framework::ProgramError;
 
@@ -33,7 +35,7 @@ pub enum TokenError {
     /// The signer is not the admin or registry authority the config stores.
     Unauthorized,
     // 6010
-    /// The config already exists.
+    /// The account an instruction creates (config, mint, redemption request) already exists.
     AlreadyInitialized,
     /// The oracle set is empty, too large, has duplicates or an invalid threshold.
     InvalidOracleSet,
@@ -83,6 +85,14 @@ pub enum TokenError {
     CpiFailed,
     /// The signer of `initialize` is not the program's upgrade authority.
     NotUpgradeAuthority,
+    /// The program runs at an id other than `addresses::ID`, for which its constant PDAs hold.
+    ProgramIdMismatch = 33,
+    /// The deposit record PDA `["deposit", deposit_id]` has a canonical bump below 255.
+    DepositIdNotCanonical = 34,
+    /// The redemption PDA `["redemption", holder, nonce]` has a canonical bump below 255.
+    RedemptionNonceNotCanonical = 35,
+    /// The config does not exist yet: run `initialize` first.
+    NotInitialized = 36,
     // 6040
     /// The token account's owner is a PDA, so a program books its balance and `seize` cannot
     /// burn from it.
@@ -145,6 +155,10 @@ impl TokenError {
             TokenError::UnsupportedRent => "UnsupportedRent",
             TokenError::CpiFailed => "CpiFailed",
             TokenError::NotUpgradeAuthority => "NotUpgradeAuthority",
+            TokenError::ProgramIdMismatch => "ProgramIdMismatch",
+            TokenError::DepositIdNotCanonical => "DepositIdNotCanonical",
+            TokenError::RedemptionNonceNotCanonical => "RedemptionNonceNotCanonical",
+            TokenError::NotInitialized => "NotInitialized",
             TokenError::ProtectedAccount => "ProtectedAccount",
         }
     }

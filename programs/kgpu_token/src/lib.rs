@@ -10,6 +10,7 @@
 //! | instruction | authorised by |
 //! | --- | --- |
 //! | `initialize` | the program's upgrade authority |
+//! | `initialize_mint` | admin (the upgrade authority that ran `initialize`) |
 //! | `update_oracle_set`, `update_params`, `seize`, `thaw_program_account` | admin |
 //! | `set_kyc` | registry authority |
 //! | `attest_collateral`, `mint_deposit`, `confirm_redemption` | m of n oracle keys (Ed25519 precompile) |
@@ -18,6 +19,7 @@
 #![no_std]
 
 pub mod accounts;
+pub mod addresses;
 pub mod args;
 pub mod error;
 pub mod events;
@@ -32,6 +34,7 @@ use accounts::ProgramResult;
 use error::TokenError;
 use instructions::*;
 use kgpu_framework::entrypoint::{deserialize, MAX_ACCOUNTS as INPUT_ACCOUNTS};
+use kgpu_framework::pubkey::pubkey_eq;
 use kgpu_framework::{AccountInfo, Pubkey};
 
 /// Most accounts one instruction may pass; more fail with `TooManyAccounts`.
@@ -67,7 +70,13 @@ pub unsafe extern "C" fn entrypoint(input: *mut u8) -> u64 {
 kgpu_framework::panic_handler!();
 
 /// Dispatches on the 8-byte instruction discriminator, compared as one little-endian u64.
+///
+/// Rejects a program id other than [`addresses::ID`] first, as Anchor's `declare_id!` check
+/// does, because the constant PDA addresses and bumps in `addresses` hold only for that id.
 fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    if !pubkey_eq(program_id, &addresses::ID) {
+        return Err(TokenError::ProgramIdMismatch);
+    }
     if accounts.len() > MAX_ACCOUNTS {
         return Err(TokenError::TooManyAccounts);
     }
@@ -81,6 +90,9 @@ fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Progra
     match tag {
         t if t == u64::from_le_bytes(initialize::DISCRIMINATOR) => {
             initialize::process(program_id, accounts, args)
+        }
+        t if t == u64::from_le_bytes(initialize_mint::DISCRIMINATOR) => {
+            initialize_mint::process(program_id, accounts, args)
         }
         t if t == u64::from_le_bytes(update_oracle_set::DISCRIMINATOR) => {
             update_oracle_set::process(program_id, accounts, args)

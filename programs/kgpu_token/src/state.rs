@@ -54,7 +54,7 @@
 //! 40  32  beneficiary
 //! 72  8   amount          u64
 //! 80  8   slot            u64 slot of the mint
-//! 88  1   bump
+//! 88  1   bump            255 (DEPOSIT_BUMP)
 //! ```
 //!
 //! # Redemption, PDA `["redemption", owner, nonce as u64 LE]`, 138 bytes
@@ -69,7 +69,7 @@
 //! 89   32  payment_reference_hash  zero until paid
 //! 121  8   requested_at            i64 unix seconds
 //! 129  8   paid_at                 i64 unix seconds, zero until paid
-//! 137  1   bump
+//! 137  1   bump                    255 (REDEMPTION_BUMP)
 //! ```
 
 use kgpu_framework::pubkey::{pubkey_eq, Pubkey};
@@ -92,6 +92,13 @@ pub const MINT_SEED: &[u8] = b"mint";
 pub const KYC_SEED: &[u8] = b"kyc";
 pub const DEPOSIT_SEED: &[u8] = b"deposit";
 pub const REDEMPTION_SEED: &[u8] = b"redemption";
+
+/// Bump of every deposit record: ids are chosen so that 255 is the canonical bump of
+/// `["deposit", deposit_id]`, and `mint_deposit` rejects other ids.
+pub const DEPOSIT_BUMP: u8 = 255;
+/// Bump of every redemption request: nonces are chosen so that 255 is the canonical bump of
+/// `["redemption", owner, nonce]`, and `redeem` rejects other nonces.
+pub const REDEMPTION_BUMP: u8 = 255;
 
 /// Redemption status: tokens burned, bank payment pending.
 pub const REDEMPTION_REQUESTED: u8 = 0;

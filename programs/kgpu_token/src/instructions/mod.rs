@@ -4,6 +4,7 @@
 pub mod attest_collateral;
 pub mod confirm_redemption;
 pub mod initialize;
+pub mod initialize_mint;
 pub mod mint_deposit;
 pub mod redeem;
 pub mod seize;
@@ -12,10 +13,13 @@ pub mod thaw_program_account;
 pub mod update_oracle_set;
 pub mod update_params;
 
+use core::mem::MaybeUninit;
+
 use kgpu_framework::cpi::system::CreateProgramAccount;
 use kgpu_framework::cpi::token2022::{Burn, SetFrozen};
-use kgpu_framework::cpi::Signer;
+use kgpu_framework::cpi::{Seed, Signer};
 use kgpu_framework::pubkey::{pubkey_eq, Pubkey};
+use kgpu_framework::sysvars::rent::ACCOUNT_STORAGE_OVERHEAD;
 use kgpu_framework::sysvars::{Clock, Rent};
 use kgpu_framework::{AccountInfo, ProgramError};
 
@@ -25,15 +29,56 @@ use crate::error::TokenError;
 use crate::state::{Config, MAX_ORACLES};
 use crate::token2022::DECIMALS;
 
-/// Builds the config PDA signer `["config", bump]` in `$name`.
+/// Builds the config PDA signer `["config", CONFIG_BUMP]` in `$name`.
+///
+/// The bump is the constant from `addresses`, so no handler reads it from the config. The
+/// two-argument form takes a config view for call sites written before that and ignores it.
 macro_rules! config_signer {
-    ($config:expr, $name:ident) => {
-        let bump_seed = [$config.bump];
+    ($name:ident) => {
+        let bump_seed = [$crate::addresses::CONFIG_BUMP];
         let signer_seeds = kgpu_framework::seeds!($crate::state::CONFIG_SEED, bump_seed);
         let $name = kgpu_framework::cpi::Signer::from(&signer_seeds);
     };
+    ($config:expr, $name:ident) => {
+        let _ = &$config;
+        config_signer!($name);
+    };
 }
 pub(crate) use config_signer;
+
+/// Suffix of every PDA hash preimage.
+const PDA_MARKER: &[u8] = b"ProgramDerivedAddress";
+
+/// Returns whether `address` is `sha256(seeds || program_id || "ProgramDerivedAddress")`, the
+/// PDA of `seeds` (bump included) when that hash is off the ed25519 curve.
+///
+/// This skips the curve check (about 160 CU) of `kgpu_framework::pda::check_program_address`.
+/// Use it only for an account that the program then creates with `invoke_signed` and the same
+/// seeds: the runtime derives the signer address with its own curve check, so an on-curve hash
+/// fails that invocation and the whole transaction.
+pub fn is_pda_hash<const N: usize>(seeds: &[&[u8]; N], program_id: &Pubkey, address: &Pubkey) -> bool {
+    const { assert!(N + 2 <= 16, "at most 14 seeds, bump included") };
+    // One slice record per seed, then program id and marker, hashed in place by `sol_sha256`.
+    let mut records = [const { MaybeUninit::<Seed>::uninit() }; 16];
+    let mut i = 0;
+    while i < N {
+        records[i].write(Seed::from(seeds[i]));
+        i += 1;
+    }
+    records[N].write(Seed::from(program_id));
+    records[N + 1].write(Seed::from(PDA_MARKER));
+    let mut hash = AlignedHash([0; 32]);
+    // SAFETY: the first N + 2 records are initialized and describe live slices, and `hash` is a
+    // writable 32-byte buffer.
+    unsafe {
+        kgpu_framework::syscalls::sol_sha256(records.as_ptr() as *const u8, (N + 2) as u64, hash.0.as_mut_ptr());
+    }
+    pubkey_eq(&hash.0, address)
+}
+
+/// A hash on an 8-byte boundary, so that `pubkey_eq` compares it as four words.
+#[repr(C, align(8))]
+struct AlignedHash([u8; 32]);
 
 /// Rejects `signer` unless it signed and is `expected`.
 pub fn require_authority(signer: &AccountInfo, expected: &Pubkey) -> ProgramResult {
@@ -62,6 +107,17 @@ pub fn clock() -> Clock {
 /// threshold, and with `Overflow` when the balance exceeds a u64.
 pub fn rent_exempt_minimum(space: usize) -> Result<u64, TokenError> {
     let rent = Rent::get().map_err(|_| TokenError::UnsupportedRent)?;
+    // Fast path for an exemption threshold of exactly 2.0 years, the value in Solana's genesis
+    // config, with a per-byte price below 2^32 and at most 10 MiB of data. The balance is then
+    // `(128 + space) * price * 2` < 2^25 * 2^32 * 2, so plain wrapping arithmetic is exact and
+    // skips the general path's 128-bit product. Any other rent takes `Rent::minimum_balance`.
+    if rent.exemption_threshold_bits == TWO_YEARS_F64_BITS
+        && rent.lamports_per_byte_year >> 32 == 0
+        && space <= MAX_ACCOUNT_DATA_LEN
+    {
+        let bytes = ACCOUNT_STORAGE_OVERHEAD + space as u64;
+        return Ok(bytes.wrapping_mul(rent.lamports_per_byte_year) << 1);
+    }
     rent.minimum_balance(space).map_err(|error| {
         if error == ProgramError::ArithmeticOverflow {
             TokenError::Overflow
@@ -70,6 +126,11 @@ pub fn rent_exempt_minimum(space: usize) -> Result<u64, TokenError> {
         }
     })
 }
+
+/// Bits of the f64 2.0, the exemption threshold of Solana's default rent.
+const TWO_YEARS_F64_BITS: u64 = 0x4000_0000_0000_0000;
+/// Maximum data bytes of one account (the runtime's `MAX_PERMITTED_DATA_LENGTH`, 10 MiB).
+const MAX_ACCOUNT_DATA_LEN: usize = 10 * 1024 * 1024;
 
 /// Creates `new.account`, signed by `signer` (the account's seeds), rent exempt for
 /// `funded_space` bytes, which is larger than `new.space` for an account that grows later in

@@ -9,18 +9,20 @@
 //! 1. `[WRITE]` K-GPU mint
 //! 2. `[WRITE]` K-GPU token account whose owner is the holder
 //! 3. `[WRITE, SIGNER]` holder: owner of the token account, pays for the request
-//! 4. `[WRITE]` redemption request, PDA `["redemption", holder, nonce as u64 LE]`, not yet created
+//! 4. `[WRITE]` redemption request, PDA `["redemption", holder, nonce as u64 LE]` with bump 255,
+//!    not yet created
 //! 5. Token-2022 program
 //! 6. System program
 //!
 //! Data after the discriminator (Borsh):
-//! - `0..8` nonce: u64, chosen by the holder, unique per holder
+//! - `0..8` nonce: u64, chosen by the holder, unique per holder, and such that the request PDA
+//!   has canonical bump 255 (`kgpu.token.canonical_redemption_nonce` finds one). Other nonces
+//!   fail with `RedemptionNonceNotCanonical`.
 //! - `8..16` amount: u64 KRW, greater than 0
 //! - `16..48` bank_reference_hash: [u8; 32], sha256 of the holder's bank account reference
 
 use kgpu_framework::cpi::system::CreateProgramAccount;
 use kgpu_framework::cpi::Signer;
-use kgpu_framework::pda::find_program_address;
 use kgpu_framework::pubkey::{pubkey_eq, Pubkey, SYSTEM_PROGRAM_ID};
 use kgpu_framework::{seeds, AccountInfo};
 
@@ -28,9 +30,9 @@ use crate::accounts::{AccountChecks, ProgramResult};
 use crate::args::Reader;
 use crate::error::TokenError;
 use crate::events::{Event, REDEMPTION_REQUESTED};
-use crate::instructions::{burn_as_delegate, clock, config_signer, create_account, BurnAsDelegate};
+use crate::instructions::{burn_as_delegate, clock, config_signer, create_account, is_pda_hash, BurnAsDelegate};
 use crate::state::{
-    AccountType, Config, Redemption, REDEMPTION_REQUESTED as STATUS_REQUESTED, REDEMPTION_SEED,
+    AccountType, Config, Redemption, REDEMPTION_BUMP, REDEMPTION_REQUESTED as STATUS_REQUESTED, REDEMPTION_SEED,
 };
 use crate::token2022::{self, load_token_account};
 
@@ -71,18 +73,25 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
         return Err(TokenError::InvalidTokenAccount);
     }
 
-    // Validate the request address: canonical PDA, not yet created.
+    // Validate the request address: the PDA `["redemption", holder, nonce]` with bump 255,
+    // which makes 255 the canonical bump, not yet created. The holder picks a nonce with that
+    // property, so one hash replaces the bump search. The runtime checks that the hash is off
+    // the curve when the request is created with these seeds below.
     redemption_account.require_writable()?;
     let nonce_seed = nonce.to_le_bytes();
-    let (address, bump) = find_program_address(&[REDEMPTION_SEED, holder.key(), &nonce_seed], program_id)
-        .map_err(|_| TokenError::InvalidSeeds)?;
-    redemption_account.require_address(&address)?;
+    if !is_pda_hash(
+        &[REDEMPTION_SEED, holder.key(), &nonce_seed, &[REDEMPTION_BUMP]],
+        program_id,
+        redemption_account.key(),
+    ) {
+        return Err(TokenError::RedemptionNonceNotCanonical);
+    }
     if !redemption_account.is_empty_system_account() {
         return Err(TokenError::AlreadyInitialized);
     }
 
     // Burn as permanent delegate, around a thaw if the account is frozen.
-    config_signer!(config, signer);
+    config_signer!(signer);
     burn_as_delegate(
         &BurnAsDelegate {
             source,
@@ -97,7 +106,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     Config::add_to(&mut config.total_burned, amount)?;
 
     // Open the request.
-    let bump_seed = [bump];
+    let bump_seed = [REDEMPTION_BUMP];
     let redemption_seeds = seeds!(REDEMPTION_SEED, holder.key(), nonce_seed, bump_seed);
     create_account(
         &CreateProgramAccount {
@@ -117,10 +126,10 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     request.bank_reference_hash = bank_reference_hash;
     request.status = STATUS_REQUESTED;
     request.requested_at = clock().unix_timestamp.to_le_bytes();
-    request.bump = bump;
+    request.bump = REDEMPTION_BUMP;
 
     Event::new(REDEMPTION_REQUESTED)
-        .bytes(&address)
+        .bytes(redemption_account.key())
         .bytes(holder.key())
         .u64(nonce)
         .u64(amount)

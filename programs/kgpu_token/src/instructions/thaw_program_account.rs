@@ -71,7 +71,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
 
     // Thaw it.
     if token_account.frozen {
-        config_signer!(config, signer);
+        config_signer!(signer);
         SetFrozen {
             account: vault,
             mint,
