@@ -13,6 +13,7 @@ from market_testkit import (
     INSURANCE_VAULT,
     MARKET,
     MIN_STAKE_PER_GPU,
+    next_job_nonce,
     PROGRAM_ID,
     REWARD_VAULT,
     STAKE_VAULT,
@@ -251,7 +252,7 @@ def test_prefunded_addresses_still_create(env):
     # Given lamports sent to the job and receipt addresses before they exist.
     provider = env.new_provider()
     renter = env.new_wallet(kgpu=1_000_000)
-    job = job_address(renter.pubkey(), env.nonce + 1)
+    job = job_address(renter.pubkey(), next_job_nonce(renter.pubkey(), env.nonce))
     env.svm.airdrop(job, 1_000)
     result, opened = env.open_job(renter, provider, budget=BUDGET)
     ok(result)
