@@ -160,7 +160,8 @@ def test_instruction_pdas() -> None:
     assert config == Pubkey.find_program_address([b"config"], KGPU_TOKEN_PROGRAM_ID)[0]
     assert [meta.pubkey for meta in by_name["initialize"].accounts[:2]] == [config, ADMIN]
     assert [meta.pubkey for meta in by_name["initialize_mint"].accounts[:3]] == [config, mint, ADMIN]
-    assert by_name["set_kyc"].accounts[3].pubkey == Pubkey.find_program_address([b"kyc", bytes(WALLET)], KGPU_TOKEN_PROGRAM_ID)[0]
+    config = Pubkey.find_program_address([b"config"], KGPU_TOKEN_PROGRAM_ID)[0]
+    assert by_name["set_kyc"].accounts[3].pubkey == Pubkey.create_with_seed(config, bytes(WALLET)[:16].hex(), KGPU_TOKEN_PROGRAM_ID)
     assert by_name["mint_deposit"].accounts[2].pubkey == token.token_account_address(WALLET)
     assert by_name["mint_deposit"].accounts[4].pubkey == Pubkey.find_program_address([b"deposit", HASH_A], KGPU_TOKEN_PROGRAM_ID)[0]
     assert by_name["redeem"].accounts[4].pubkey == Pubkey.find_program_address(
@@ -233,14 +234,14 @@ def test_config_decodes_every_field() -> None:
 
 
 def test_records_decode() -> None:
-    kyc = token.account_discriminator("KycRecord") + bytes(WALLET) + b"KR" + struct.pack("<Bq?B", 1, 1_800_000_000, False, 254)
+    kyc = token.account_discriminator("KycRecord") + bytes(WALLET) + b"KR" + struct.pack("<Bq?B", 1, 1_800_000_000, False, 0)
     deposit = token.account_discriminator("DepositRecord") + HASH_A + bytes(WALLET) + struct.pack("<QQB", 5, 99, 253)
     redemption = (
         token.account_discriminator("Redemption") + bytes(WALLET) + struct.pack("<QQ", 3, 40)
         + HASH_A + b"\x01" + HASH_B + struct.pack("<qqB", 1_700_000_000, 1_700_000_100, 252)
     )  # fmt: skip
 
-    assert token.KycRecord.from_bytes(kyc) == token.KycRecord(WALLET, b"KR", 1, 1_800_000_000, False, 254)
+    assert token.KycRecord.from_bytes(kyc) == token.KycRecord(WALLET, b"KR", 1, 1_800_000_000, False)
     assert token.KycRecord.from_bytes(kyc).is_valid(1_799_999_999)
     assert not token.KycRecord.from_bytes(kyc).is_valid(1_800_000_000)
     assert not token.KycRecord.from_bytes(kyc).is_valid(0, (b"KR",))

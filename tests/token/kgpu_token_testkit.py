@@ -97,7 +97,8 @@ def mint_address() -> Pubkey:
 
 
 def kyc_address(wallet: Pubkey) -> Pubkey:
-    return Pubkey.find_program_address([b"kyc", bytes(wallet)], PROGRAM_ID)[0]
+    """Return the KYC record address: System seed address of the config and the wallet's hex seed."""
+    return Pubkey.create_with_seed(config_address(), bytes(wallet)[:16].hex(), PROGRAM_ID)
 
 
 def deposit_address(deposit_id: bytes) -> Pubkey:

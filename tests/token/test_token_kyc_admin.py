@@ -7,6 +7,7 @@ import struct
 import pytest
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
+from solders.pubkey import Pubkey
 from solders.transaction_metadata import TransactionMetadata
 from spl.token.instructions import create_associated_token_account
 
@@ -227,3 +228,39 @@ def test_update_params_by_registry_fails(env: TokenEnv):
     before = snapshot(env.svm, [config_address()])
     result = env.send([update_params_ix(env.registry.pubkey(), mint_paused=True)], [env.registry])
     assert_fails(env, result, "Unauthorized", [config_address()], before)
+
+
+def test_set_kyc_record_at_old_pda_fails(env: TokenEnv):
+    holder = holder_with_account(env)
+    pda = Pubkey.find_program_address([b"kyc", bytes(holder.pubkey())], PROGRAM_ID)[0]
+    ix = set_kyc_ix(env.registry.pubkey(), env.admin.pubkey(), holder.pubkey())
+    accounts = list(ix.accounts)
+    accounts[3] = AccountMeta(pda, False, True)
+    watched = [pda, kyc_address(holder.pubkey())]
+    before = snapshot(env.svm, watched)
+    assert_fails(env, env.send([Instruction(PROGRAM_ID, bytes(ix.data), accounts)], [env.registry]), "InvalidAddress", watched, before)
+
+
+def test_set_kyc_record_address_is_seed_address(env: TokenEnv):
+    holder = holder_with_account(env)
+    kyc(env, holder)
+    expected = Pubkey.create_with_seed(config_address(), bytes(holder.pubkey())[:16].hex(), PROGRAM_ID)
+    record = env.svm.get_account(expected)
+
+    assert kyc_address(holder.pubkey()) == expected
+    assert record.owner == PROGRAM_ID
+    assert bytes(record.data)[8:40] == bytes(holder.pubkey())
+
+
+def test_set_kyc_prefunded_record_address(env: TokenEnv):
+    holder = holder_with_account(env)
+    address = kyc_address(holder.pubkey())
+    env.svm.airdrop(address, 1_000)
+    rent = env.svm.minimum_balance_for_rent_exemption(53)
+
+    assert isinstance(kyc(env, holder, jurisdiction=b"KR", level=1, expires_at=NOW + 100), TransactionMetadata)
+    record = env.svm.get_account(address)
+    assert record.owner == PROGRAM_ID
+    assert record.lamports == rent
+    assert bytes(record.data)[8:40] == bytes(holder.pubkey())
+    assert not token_frozen(env.svm, ata(holder.pubkey()))

@@ -141,7 +141,7 @@ class Config:
 
 @dataclass(frozen=True)
 class KycRecord:
-    """A wallet's KYC status (PDA `["kyc", wallet]`)."""
+    """A wallet's KYC status, at `kyc_record_address(wallet)`."""
 
     NAME: ClassVar[str] = "KycRecord"
     SIZE: ClassVar[int] = 53
@@ -152,14 +152,13 @@ class KycRecord:
     expires_at: int
     """Unix seconds. The record is valid strictly before this time."""
     revoked: bool
-    bump: int
 
     @classmethod
     def from_bytes(cls, data: bytes) -> KycRecord:
         """Decode account data. Raises :class:`AccountDecodeError` on a wrong size or discriminator."""
         _check(data, cls.NAME, cls.SIZE)
-        level, expires_at, revoked, bump = struct.unpack_from("<Bq?B", data, 42)
-        return cls(_pubkey(data, 8), data[40:42], level, expires_at, revoked, bump)
+        level, expires_at, revoked = struct.unpack_from("<Bq?", data, 42)
+        return cls(_pubkey(data, 8), data[40:42], level, expires_at, revoked)
 
     def is_valid(self, now: int, blocked_jurisdictions: tuple[bytes, ...] = ()) -> bool:
         """Apply the program's rule: level at least 1, not revoked, `now < expires_at`, jurisdiction allowed."""

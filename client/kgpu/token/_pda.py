@@ -24,7 +24,6 @@ __all__ = [
     "CONFIG_SEED",
     "DEPOSIT_SEED",
     "INSTRUCTIONS_SYSVAR_ID",
-    "KYC_SEED",
     "MINT_SEED",
     "REDEMPTION_SEED",
     "CANONICAL_BUMP",
@@ -34,6 +33,7 @@ __all__ = [
     "deposit_record_address",
     "has_canonical_bump",
     "kyc_record_address",
+    "kyc_seed",
     "mint_address",
     "program_data_address",
     "redemption_address",
@@ -41,7 +41,6 @@ __all__ = [
 ]
 
 CONFIG_SEED = b"config"
-KYC_SEED = b"kyc"
 DEPOSIT_SEED = b"deposit"
 REDEMPTION_SEED = b"redemption"
 INSTRUCTIONS_SYSVAR_ID: Pubkey = INSTRUCTIONS
@@ -66,9 +65,18 @@ def mint_address(program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID) -> Pubkey:
     return kgpu_mint_address(program_id)
 
 
+def kyc_seed(wallet: Pubkey) -> str:
+    """Return the seed of `wallet`'s KYC record: the lowercase hex of the wallet's first 16 bytes."""
+    return bytes(wallet)[:16].hex()
+
+
 def kyc_record_address(wallet: Pubkey, program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID) -> Pubkey:
-    """Derive the `KycRecord` PDA of `wallet`, seeds `["kyc", wallet]`."""
-    return Pubkey.find_program_address([KYC_SEED, bytes(wallet)], program_id)[0]
+    """Derive the `KycRecord` address of `wallet`.
+
+    `set_kyc` creates it with the System program's `CreateAccountWithSeed`, the config PDA as
+    base and :func:`kyc_seed` as seed, so the address is `sha256(config || seed || program_id)`.
+    """
+    return Pubkey.create_with_seed(config_address(program_id), kyc_seed(wallet), program_id)
 
 
 def deposit_record_address(deposit_id: bytes, program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID) -> Pubkey:

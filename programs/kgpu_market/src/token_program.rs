@@ -5,14 +5,14 @@
 //! once. Offsets follow `kgpu_token::state`:
 //!
 //! ```text
-//! Config, PDA ["config"] of kgpu_token, 753 bytes     KycRecord, PDA ["kyc", wallet], 53 bytes
+//! Config, PDA ["config"] of kgpu_token, 753 bytes     KycRecord, 53 bytes (address: `KycRecord::load`)
 //! 0    8    discriminator                             0   8   discriminator
 //! 40   32   registry_authority                        8   32  wallet
 //! 72   32   mint                                      40  2   jurisdiction (ISO 3166-1 alpha-2)
 //! 106  32   deployment_id                             42  1   level (0 = none)
 //! 149  1    oracle_count n (1..=10)                   43  8   expires_at i64, valid while now < it
 //! 150  1    oracle_threshold m                        51  1   revoked bool
-//! 151  320  oracles [Pubkey; 10], first n used        52  1   bump
+//! 151  320  oracles [Pubkey; 10], first n used        52  1   reserved
 //! ```
 
 use kgpu_framework::account::Ref;
@@ -27,8 +27,6 @@ pub const TOKEN_PROGRAM_ID: Pubkey = crate::addresses::TOKEN_PROGRAM_ID;
 
 /// Seed of the token program's config PDA.
 pub const CONFIG_SEED: &[u8] = b"config";
-/// Seed prefix of KYC record PDAs: `["kyc", wallet]`.
-pub const KYC_SEED: &[u8] = b"kyc";
 
 const CONFIG_LEN: usize = 753;
 const CONFIG_DISCRIMINATOR: [u8; 8] = account_discriminator("Config");
@@ -143,9 +141,9 @@ impl KycRecord {
     /// Reads the KYC record of `wallet` after checking owner, size, discriminator and wallet.
     ///
     /// The address is not re-derived. `kgpu_token` creates `KycRecord` accounts only in
-    /// `set_kyc`, at the canonical PDA `["kyc", wallet]` with `wallet` stored, and never changes
-    /// that field, so a record owned by `kgpu_token` with this discriminator and `wallet` is the
-    /// wallet's canonical record.
+    /// `set_kyc`, at one address per wallet (the System seed address of the token config and the
+    /// hex of the wallet's first 16 bytes) with `wallet` stored, and never changes that field, so a
+    /// record owned by `kgpu_token` with this discriminator and `wallet` is the wallet's record.
     pub fn load(account: &AccountInfo, wallet: &Pubkey) -> Result<KycRecord, ProgramError> {
         account.check_owner(&TOKEN_PROGRAM_ID)?;
         let data = account.try_borrow_data()?;

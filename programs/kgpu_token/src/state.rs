@@ -34,7 +34,10 @@
 //! 745  8    total_burned          u64, burns by redeem and seize
 //! ```
 //!
-//! # KycRecord, PDA `["kyc", wallet]`, 53 bytes
+//! # KycRecord, at the System seed address of the config and `hex_seed(wallet)`, 53 bytes
+//!
+//! The address is `sha256(config || seed || program id)` with `seed` the lowercase hex of the
+//! wallet's first 16 bytes, as `CreateAccountWithSeed` derives it with the config PDA as base.
 //!
 //! ```text
 //! 0   8   discriminator   sha256("account:KycRecord")[..8]
@@ -43,7 +46,7 @@
 //! 42  1   level           0 = none; 1 and above = verified
 //! 43  8   expires_at      i64 unix seconds; valid while now < expires_at
 //! 51  1   revoked         bool
-//! 52  1   bump
+//! 52  1   reserved        0
 //! ```
 //!
 //! # DepositRecord, PDA `["deposit", deposit_id]`, 89 bytes
@@ -89,7 +92,6 @@ pub const BPS_DENOMINATOR: u64 = 10_000;
 
 pub const CONFIG_SEED: &[u8] = b"config";
 pub const MINT_SEED: &[u8] = b"mint";
-pub const KYC_SEED: &[u8] = b"kyc";
 pub const DEPOSIT_SEED: &[u8] = b"deposit";
 pub const REDEMPTION_SEED: &[u8] = b"redemption";
 
@@ -285,7 +287,7 @@ pub struct KycRecord {
     pub level: u8,
     pub expires_at: [u8; 8],
     pub revoked: u8,
-    pub bump: u8,
+    pub reserved: u8,
 }
 
 const _: () = assert!(core::mem::size_of::<KycRecord>() == 53);

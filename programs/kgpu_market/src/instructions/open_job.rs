@@ -20,7 +20,7 @@
 //!   2. `[WRITE]` market
 //!   3. `[WRITE]` provider, whose open job count goes up by one
 //!   4. `[]` token config, the address the market stores
-//!   5. `[]` renter's KYC record, PDA `["kyc", renter]` of `kgpu_token`
+//!   5. `[]` renter's KYC record, owned by `kgpu_token`
 //!   6. `[WRITE]` renter's K-GPU token account
 //!   7. `[WRITE]` escrow vault
 //!   8. `[]` K-GPU mint

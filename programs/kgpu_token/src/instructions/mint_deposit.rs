@@ -118,10 +118,10 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     }
 
     // Validate the beneficiary: KYC record and token account. The record's address is not
-    // derived again: only `set_kyc` creates KycRecords, always at the canonical PDA
-    // `["kyc", wallet]` of the wallet it stores, so a record owned by this program with the
-    // KycRecord discriminator and `wallet == beneficiary` is that PDA. An address check would
-    // cost a bump search and reject nothing more.
+    // derived again: only `set_kyc` creates KycRecords, always at the seed address of the
+    // wallet it stores, so a record owned by this program with the KycRecord discriminator and
+    // `wallet == beneficiary` is that record. An address check would cost a hash and reject
+    // nothing more.
     let kyc = KycRecord::load(kyc_account, program_id)?;
     if !pubkey_eq(&kyc.wallet, beneficiary) {
         return Err(TokenError::InvalidAddress);

@@ -1,6 +1,9 @@
 //! `set_kyc`: writes a wallet's KYC record and freezes or thaws its K-GPU token accounts to match.
 //!
-//! The record is created at PDA `["kyc", wallet]` on first use. A token account is thawed when
+//! The record is created on first use at the System "with seed" address
+//! `sha256(config || hex_seed(wallet) || program id)`, where `hex_seed` is the lowercase hex of the
+//! wallet's first 16 bytes and the config PDA signs as base. Unlike a PDA, that address needs no
+//! bump search, so the cost does not depend on the wallet. A token account is thawed when
 //! the record is valid now (level at least 1, not revoked, not expired, jurisdiction not
 //! blocked) and frozen otherwise. Accounts already in the target state are left alone.
 //!
@@ -8,7 +11,7 @@
 //! 0. config
 //! 1. `[SIGNER]` registry authority
 //! 2. `[WRITE, SIGNER]` payer of a new record
-//! 3. `[WRITE]` KYC record, PDA `["kyc", wallet]`
+//! 3. `[WRITE]` KYC record, at `address_with_seed(config, hex_seed(wallet), program id)`
 //! 4. K-GPU mint
 //! 5. Token-2022 program
 //! 6. System program
@@ -21,18 +24,16 @@
 //! - `35..43` expires_at: i64 unix seconds
 //! - `43` revoked: bool
 
-use kgpu_framework::cpi::system::CreateProgramAccount;
+use kgpu_framework::cpi::system_with_seed::{address_with_seed, hex_seed, CreateSeededAccount};
 use kgpu_framework::cpi::token2022::{layout, AccountState, SetFrozen};
-use kgpu_framework::cpi::Signer;
-use kgpu_framework::pda::find_program_address;
 use kgpu_framework::pubkey::{pubkey_eq, Pubkey, SYSTEM_PROGRAM_ID};
-use kgpu_framework::{seeds, AccountInfo};
+use kgpu_framework::AccountInfo;
 
 use crate::accounts::{AccountChecks, ProgramResult};
 use crate::error::TokenError;
 use crate::events::KYC_UPDATED;
-use crate::instructions::{clock, config_signer, create_account, require_authority};
-use crate::state::{AccountType, Config, KycRecord, KYC_SEED};
+use crate::instructions::{clock, config_signer, rent_exempt_minimum, require_authority};
+use crate::state::{AccountType, Config, KycRecord};
 use crate::token2022::{self, load_token_account};
 
 /// sha256("global:set_kyc")[..8]
@@ -107,22 +108,20 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     token2022::require_token_program(token_program)?;
     system_program.require_address(&SYSTEM_PROGRAM_ID)?;
 
-    // Validate the record: an existing record of this wallet, or the canonical PDA not yet
-    // created. Only this instruction creates KycRecords, always at the canonical PDA of the
+    // Validate the record: an existing record of this wallet, or its seed address not yet
+    // created. Only this instruction creates KycRecords, always at the seed address of the
     // wallet it stores, so an existing one needs no address derivation: the owner and
     // discriminator checks of `KycRecord::load` and the wallet comparison identify it.
     record_account.require_writable()?;
     let new_record = record_account.is_empty_system_account();
-    let mut bump = 0;
+    let seed = hex_seed(wallet);
     if new_record {
         payer.require_signer()?;
         payer.require_writable()?;
-        // The wallet decides the seeds, so the canonical bump cannot be chosen in advance and
-        // is searched here, 311 CU per bump tried (measured by bench/cu_token.py).
-        let (address, canonical_bump) =
-            find_program_address(&[KYC_SEED, wallet], program_id).map_err(|_| TokenError::InvalidSeeds)?;
-        record_account.require_address(&address)?;
-        bump = canonical_bump;
+        // One hash whatever the wallet. Two wallets share an address only if their first 16
+        // bytes are equal, which takes about 2^128 tries to arrange; the second would then
+        // find the first's record and fail the wallet comparison.
+        record_account.require_address(&address_with_seed(config_account.key(), &seed, program_id))?;
     } else {
         let record = KycRecord::load(record_account, program_id)?;
         if !pubkey_eq(&record.wallet, wallet) {
@@ -144,24 +143,22 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
         }
     }
 
-    // Create the record if new, then write it.
+    // Create the record if new, then write it. The config PDA signs as the base of the address.
+    config_signer!(signer);
     let record = if new_record {
-        let bump_seed = [bump];
-        let record_seeds = seeds!(KYC_SEED, wallet, bump_seed);
-        create_account(
-            &CreateProgramAccount {
-                payer,
-                account: record_account,
-                space: KycRecord::LEN as u64,
-                owner: program_id,
-            },
-            KycRecord::LEN,
-            Signer::from(&record_seeds),
-        )?;
+        CreateSeededAccount {
+            payer,
+            account: record_account,
+            base: config_account,
+            seed: &seed,
+            space: KycRecord::LEN as u64,
+            owner: program_id,
+        }
+        .invoke_signed_with_lamports(rent_exempt_minimum(KycRecord::LEN)?, &[signer])
+        .map_err(TokenError::cpi_failed)?;
         // SAFETY: just created with KycRecord::LEN zeroed bytes; no other view exists.
         let record = unsafe { KycRecord::init(record_account)? };
         record.wallet = *wallet;
-        record.bump = bump;
         record
     } else {
         // SAFETY: the view from `load` above has ended; this is the only view of the record.
@@ -177,7 +174,6 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
     // of the wallet stays possible. A rejection here rolls back the record write with the rest
     // of the transaction. The state byte is read again for each entry, so an account listed
     // twice changes state once.
-    config_signer!(signer);
     for (index, account) in token_accounts.iter().enumerate() {
         // SAFETY: the first pass checked that this is a token account (at least 165 bytes) owned
         // by Token-2022, and this program holds no mutable reference to its data.
