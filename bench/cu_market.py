@@ -191,6 +191,7 @@ def _measure() -> tuple[list[CuRow], RegisterSample]:
         settle_receipt_ix,
         slash_ix,
         stake_ix,
+        sweep_fees_ix,
         update_market_params_ix,
         withdraw_unstaked_ix,
     )
@@ -252,8 +253,21 @@ def _measure() -> tuple[list[CuRow], RegisterSample]:
         env.quorum(16, receipt.payload()),
         settle_receipt_ix(env.admin.pubkey(), receipt, provider_key, wallet.pubkey()),
     ]))
-    record("close_job", env.send_ok([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider_key)], [renter]))
+    record("sweep_fees", env.send_ok([sweep_fees_ix()]))
+    record("sweep_fees, nothing to sweep", env.send_ok([sweep_fees_ix()]))
     record("claim_rewards", env.send_ok([claim_rewards_ix(wallet.pubkey())], [wallet]))
+
+    def settle_unrecorded(sequence: int) -> None:
+        receipt = UsageReceipt(job, sequence, 3_600, now - 3_600, now, 1_500, 600)
+        env.send_ok([
+            env.quorum(16, receipt.payload()),
+            settle_receipt_ix(env.admin.pubkey(), receipt, provider_key, wallet.pubkey()),
+        ])
+
+    # claim_rewards also pays for the sweep when fees are unswept.
+    settle_unrecorded(2)
+    record("claim_rewards, with sweep", env.send_ok([claim_rewards_ix(wallet.pubkey())], [wallet]))
+    record("close_job", env.send_ok([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider_key)], [renter]))
     record("request_unstake", env.send_ok([request_unstake_ix(wallet.pubkey(), 1_000_000)], [wallet]))
     env.token.set_time(env.token.now() + env.market().unbonding_period)
     record("withdraw_unstaked", env.send_ok([withdraw_unstaked_ix(wallet.pubkey())], [wallet]))

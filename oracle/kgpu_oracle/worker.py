@@ -214,7 +214,7 @@ class OutboxWorker:
             attestation = session.get(db.Attestation, attestation_id)
             pairs = signatures_for(session, attestation, config.oracle_set)
             if program_instruction is not None:
-                # settle_receipt names 16 accounts, so a third signature pushes its transaction over
+                # settle_receipt names 15 accounts, so a third signature pushes its transaction over
                 # the 1,232-byte packet limit. Market kinds therefore carry exactly `threshold` signatures.
                 pairs = pairs[: config.threshold]
             transaction = build_transaction(

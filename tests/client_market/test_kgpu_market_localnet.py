@@ -174,11 +174,19 @@ async def test_job_cycle_exact_balances(deployment: TokenDeployment) -> None:
         assert await token.get_token_balance(provider_wallet.pubkey()) == PROVIDER_FUNDS - STAKE + PAYMENT - FEE
         assert await token.get_token_balance(renter.pubkey()) == RENTER_FUNDS - PAYMENT
         assert await token_balance(rpc, market.stake_vault_address()) == STAKE
-        assert await token_balance(rpc, market.reward_vault_address()) == FEE
-        assert await token_balance(rpc, market.escrow_vault_address()) == 0
+        assert await token_balance(rpc, market.reward_vault_address()) == 0
+        assert await token_balance(rpc, market.escrow_vault_address()) == FEE
         assert await token_balance(rpc, client.carbon_token_account(provider_wallet.pubkey())) == RENEWABLE_WH
         state = await client.get_market()
         assert (state.total_fees, state.total_paid, state.total_escrowed, state.job_count) == (FEE, PAYMENT - FEE, 0, 1)
+        assert state.unswept_fees == FEE
+
+        # Anyone sweeps the fee from the escrow vault to the reward vault.
+        await client.sweep_fees(payer=renter)
+        assert await token_balance(rpc, market.reward_vault_address()) == FEE
+        assert await token_balance(rpc, market.escrow_vault_address()) == 0
+        state = await client.get_market()
+        assert state.unswept_fees == 0
         provider = await client.get_provider(authority=provider_wallet.pubkey())
         assert provider is not None
         assert provider.claimable_rewards(state) == FEE

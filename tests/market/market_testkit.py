@@ -232,8 +232,16 @@ def withdraw_unstaked_ix(authority: Pubkey, *, destination: Pubkey | None = None
     return market_ix("withdraw_unstaked", {}, _vault_payout_accounts(authority, "stake_vault", STAKE_VAULT, destination))
 
 
-def claim_rewards_ix(authority: Pubkey, *, destination: Pubkey | None = None) -> Instruction:
-    return market_ix("claim_rewards", {}, _vault_payout_accounts(authority, "reward_vault", REWARD_VAULT, destination))
+def claim_rewards_ix(authority: Pubkey, *, destination: Pubkey | None = None, escrow_vault: Pubkey = ESCROW_VAULT) -> Instruction:
+    accounts = _vault_payout_accounts(authority, "reward_vault", REWARD_VAULT, destination)
+    return market_ix("claim_rewards", {}, {**accounts, "escrow_vault": escrow_vault})
+
+
+def sweep_fees_ix(*, escrow_vault: Pubkey = ESCROW_VAULT, reward_vault: Pubkey = REWARD_VAULT) -> Instruction:
+    return market_ix("sweep_fees", {}, {
+        "market": MARKET, "escrow_vault": escrow_vault, "reward_vault": reward_vault, "vault_authority": AUTHORITY,
+        "kgpu_mint": KGPU_MINT, "token_program": TOKEN_2022_PROGRAM_ID,
+    })
 
 
 def open_job_ix(
@@ -289,7 +297,7 @@ def settle_receipt_ix(payer: Pubkey, receipt: UsageReceipt, provider: Pubkey, pr
         "receipt_bump": bump if receipt_bump is None else receipt_bump,
     }, {
         "payer": payer, "market": MARKET, "token_config": TOKEN_CONFIG, "job": job, "provider": provider,
-        "receipt": receipt_record or record, "escrow_vault": ESCROW_VAULT, "reward_vault": REWARD_VAULT,
+        "receipt": receipt_record or record, "escrow_vault": ESCROW_VAULT,
         "provider_token_account": provider_token_account or kgpu_account(provider_authority),
         "carbon_mint": CARBON_MINT, "provider_carbon_account": carbon_account(provider_authority),
         "vault_authority": AUTHORITY, "kgpu_mint": KGPU_MINT, "instructions_sysvar": instructions_sysvar,

@@ -30,9 +30,11 @@ from market_testkit import (
     events,
     job_address,
     kgpu_account,
+    next_job_nonce,
     receipt_address,
     request_unstake_ix,
     stake_ix,
+    sweep_fees_ix,
     update_market_params_ix,
     withdraw_unstaked_ix,
 )
@@ -119,9 +121,11 @@ def test_job_settle_close_exact_balances(env):
     result = ok(env.settle(receipt, provider))
 
     # Then payment = 7,200 s * 3,000 / 3,600 = 6,000; fee = 2.5% = 150; provider gets 5,850.
+    # The fee stays in the escrow vault, booked as unswept.
     assert balance(env.svm, kgpu_account(provider.wallet.pubkey())) == provider_before + 5_850
-    assert balance(env.svm, REWARD_VAULT) == 150
-    assert balance(env.svm, ESCROW_VAULT) == BUDGET - 6_000
+    assert balance(env.svm, REWARD_VAULT) == 0
+    assert balance(env.svm, ESCROW_VAULT) == BUDGET - 6_000 + 150
+    assert env.market().unswept_fees == 150
     assert balance(env.svm, carbon_account(provider.wallet.pubkey())) == 600
     state = decode(env.svm, job)
     assert (state.funded, state.escrowed, state.paid, state.fees, state.refunded) == (BUDGET, 94_000, 5_850, 150, 0)
@@ -133,19 +137,28 @@ def test_job_settle_close_exact_balances(env):
     assert bytes(record.usage_hash) == receipt.usage_hash
     (name, data), = events(result)
     assert name == "ReceiptSettled"
-    assert (data.payment, data.fee, data.provider_amount, data.carbon_credits, data.co2_grams) == (6_000, 150, 5_850, 600, 392)
+    assert (data.payment, data.fee, data.carbon_credits, data.co2_grams) == (6_000, 150, 600, 392)
+    assert (data.job, data.sequence, data.gpu_seconds) == (job, 1, 7_200)
 
     # When the renter closes the job, the rest is refunded.
     renter_before = balance(env.svm, kgpu_account(renter.pubkey()))
     result = ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter]))
     assert balance(env.svm, kgpu_account(renter.pubkey())) == renter_before + 94_000
-    assert balance(env.svm, ESCROW_VAULT) == 0
+    assert balance(env.svm, ESCROW_VAULT) == 150
     state = decode(env.svm, job)
     assert (state.escrowed, state.refunded, state.status) == (0, 94_000, 1)
     (name, data), = events(result)
     assert name == "JobClosed"
     assert data.refunded == 94_000
     assert env.market().total_escrowed == 0
+
+    # When anyone sweeps, the fee moves to the reward vault in one transfer.
+    result = ok(env.send([sweep_fees_ix()]))
+    assert balance(env.svm, ESCROW_VAULT) == 0
+    assert balance(env.svm, REWARD_VAULT) == 150
+    assert env.market().unswept_fees == 0
+    (name, data), = events(result)
+    assert (name, data.amount) == ("FeesSwept", 150)
 
 
 def test_payment_capped_at_escrow(env):
@@ -156,9 +169,10 @@ def test_payment_capped_at_escrow(env):
     now = env.token.now()
     ok(env.settle(UsageReceipt(job, 1, 7_200, now - 3_600, now, 0, 0), provider))
     state = decode(env.svm, job)
-    # 6,000 due but only 1,000 escrowed: fee 25, provider 975.
+    # 6,000 due but only 1,000 escrowed: fee 25, provider 975. The fee waits in the escrow vault.
     assert (state.escrowed, state.paid, state.fees) == (0, 975, 25)
-    assert balance(env.svm, ESCROW_VAULT) == 0
+    assert balance(env.svm, ESCROW_VAULT) == 25
+    assert env.market().unswept_fees == 25
 
 
 def test_close_by_anyone_after_end_time(env):
@@ -183,13 +197,16 @@ def test_rewards_pro_rata_and_claim(env):
     now = env.token.now()
     # 1,600 GPU-seconds at 3,600,000 per hour = 1,600,000; fee 2.5% = 40,000.
     ok(env.settle(UsageReceipt(job, 1, 1_600, now - 800, now, 0, 0), small))
-    assert balance(env.svm, REWARD_VAULT) == 40_000
+    assert balance(env.svm, REWARD_VAULT) == 0
+    assert env.market().unswept_fees == 40_000
 
+    # The first claim sweeps all 40,000 to the reward vault, then pays its quarter.
     small_before = balance(env.svm, kgpu_account(small.wallet.pubkey()))
     result = ok(env.send([claim_rewards_ix(small.wallet.pubkey())], [small.wallet]))
     assert balance(env.svm, kgpu_account(small.wallet.pubkey())) == small_before + 10_000
-    (name, data), = events(result)
-    assert (name, data.amount) == ("RewardsClaimed", 10_000)
+    assert balance(env.svm, REWARD_VAULT) == 30_000
+    assert env.market().unswept_fees == 0
+    assert [(name, data.amount) for name, data in events(result)] == [("FeesSwept", 40_000), ("RewardsClaimed", 10_000)]
 
     large_before = balance(env.svm, kgpu_account(large.wallet.pubkey()))
     ok(env.send([claim_rewards_ix(large.wallet.pubkey())], [large.wallet]))
@@ -252,6 +269,7 @@ def test_prefunded_addresses_still_create(env):
     # Given lamports sent to the job and receipt addresses before they exist.
     provider = env.new_provider()
     renter = env.new_wallet(kgpu=1_000_000)
+    # open_job takes the next nonce whose job PDA has bump 255.
     job = job_address(renter.pubkey(), next_job_nonce(renter.pubkey(), env.nonce))
     env.svm.airdrop(job, 1_000)
     result, opened = env.open_job(renter, provider, budget=BUDGET)

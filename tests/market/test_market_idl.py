@@ -48,7 +48,7 @@ def type_fields(name: str):
 
 def test_idl_loads_with_program_address():
     assert str(IDL.address) == str(PROGRAM_ID)
-    assert len(IDL.instructions) == 14
+    assert len(IDL.instructions) == 15
 
 
 def test_instruction_discriminators_match_dispatch():
@@ -68,7 +68,7 @@ def test_error_codes_match_enum_order():
 
 def test_account_layout_sizes_match_program():
     # Sizes asserted at compile time in programs/kgpu_market/src/state.rs.
-    expected = {"Market": 448, "Provider": 248, "Job": 240, "Receipt": 200}
+    expected = {"Market": 456, "Provider": 248, "Job": 240, "Receipt": 200}
     for name, size in expected.items():
         assert 8 + sum(borsh_size(field["type"]) for field in type_fields(name)) == size, name
 

@@ -1,6 +1,10 @@
-"""Hypothesis state machine over kgpu_market: random jobs, receipts, closes, stake moves, claims
-and slashes, checking escrow and stake conservation against the token balances after every
-step."""
+"""Hypothesis state machine over kgpu_market: random jobs, receipts, closes, stake moves, claims,
+fee sweeps and slashes, checking escrow and stake conservation against the token balances after
+every step.
+
+Settlement leaves each fee in the escrow vault as `Market.unswept_fees` until `sweep_fees` or a
+claim moves it. So the escrow vault's balance is `total_escrowed + unswept_fees`, and the reward
+vault's balance plus `unswept_fees` is every fee not yet claimed."""
 
 from __future__ import annotations
 
@@ -28,8 +32,11 @@ from market_testkit import (
     make_market_env,
     request_unstake_ix,
     stake_ix,
+    sweep_fees_ix,
     withdraw_unstaked_ix,
 )
+
+REWARD_SCALE = 10**12
 
 
 def succeeded(result, label: str | None = None) -> bool:
@@ -121,6 +128,14 @@ class MarketMachine(RuleBasedStateMachine):
         wallet = self.providers[provider].wallet
         succeeded(self.env.send([claim_rewards_ix(wallet.pubkey())], [wallet]), "claim")
 
+    @rule()
+    def sweep(self):
+        unswept = self.env.market().unswept_fees
+        escrow = balance(self.env.svm, ESCROW_VAULT)
+        succeeded(self.env.send([sweep_fees_ix()]), "sweep")
+        assert balance(self.env.svm, ESCROW_VAULT) == escrow - unswept
+        assert self.env.market().unswept_fees == 0
+
     @rule(provider=st.integers(0, 1), amount=st.integers(1, 500_000))
     def slash(self, provider, amount):
         target = self.providers[provider]
@@ -137,8 +152,9 @@ class MarketMachine(RuleBasedStateMachine):
             state = decode(self.env.svm, job)
             assert state.paid + state.fees + state.refunded + state.escrowed == state.funded
             total_escrowed += state.escrowed
-        assert self.env.market().total_escrowed == total_escrowed
-        assert balance(self.env.svm, ESCROW_VAULT) == total_escrowed
+        market = self.env.market()
+        assert market.total_escrowed == total_escrowed
+        assert balance(self.env.svm, ESCROW_VAULT) == total_escrowed + market.unswept_fees
 
     @invariant()
     def stake_conserved(self):
@@ -159,9 +175,15 @@ class MarketMachine(RuleBasedStateMachine):
     @invariant()
     def rewards_covered(self):
         market = self.env.market()
-        assert balance(self.env.svm, REWARD_VAULT) == market.total_fees - market.total_rewards_claimed
+        reward_vault = balance(self.env.svm, REWARD_VAULT)
+        assert reward_vault + market.unswept_fees == market.total_fees - market.total_rewards_claimed
         claimed = sum(decode(self.env.svm, p.address).claimed_rewards for p in self.providers)
         assert claimed == market.total_rewards_claimed <= market.total_fees
+        claimable = 0
+        for provider in self.providers:
+            state = decode(self.env.svm, provider.address)
+            claimable += state.accrued_rewards + state.active_stake * market.reward_per_share // REWARD_SCALE - state.reward_debt
+        assert claimable + market.unallocated_fees <= reward_vault + market.unswept_fees
 
 
 MarketMachine.TestCase.settings = settings(

@@ -189,7 +189,7 @@ def test_provider_closes_job_early(env):
     now = env.token.now()
     ok(env.settle(UsageReceipt(job, 1, 3_600, now - 3_600, now, 0, 0), provider))
     assert decode(env.svm, job).escrowed == 97_000
-    assert balance(env.svm, ESCROW_VAULT) == 97_000
+    assert balance(env.svm, ESCROW_VAULT) == 97_000 + 75
     assert env.market().total_escrowed == 97_000
     renter_before = balance(env.svm, kgpu_account(renter.pubkey()))
     provider_wallet_before = balance(env.svm, kgpu_account(provider.wallet.pubkey()))
@@ -201,8 +201,9 @@ def test_provider_closes_job_early(env):
     # Then the renter gets the rest of the escrow, and the provider's wallet nothing.
     assert balance(env.svm, kgpu_account(renter.pubkey())) == renter_before + 97_000
     assert balance(env.svm, kgpu_account(provider.wallet.pubkey())) == provider_wallet_before
-    assert balance(env.svm, ESCROW_VAULT) == 0
+    assert balance(env.svm, ESCROW_VAULT) == 75
     assert env.market().total_escrowed == 0
+    assert env.market().unswept_fees == 75
     state = decode(env.svm, job)
     assert (state.funded, state.escrowed, state.paid, state.fees, state.refunded) == (100_000, 0, 2_925, 75, 97_000)
     assert state.status == 1

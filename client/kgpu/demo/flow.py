@@ -431,6 +431,8 @@ class DemoRun:
     async def close_and_redeem(self) -> tuple[market.Job, market.KgpuMarketError]:
         self.step(9, "demo.step.close")
         await self.market.close_job(caller=self.renter, job=self.job_address)
+        # Settlement leaves the fee in the escrow vault; anyone may sweep it to the reward vault.
+        await self.market.sweep_fees(payer=self.renter)
         job = await self.market.get_job(self.job_address)
         assert job is not None
         self.say("demo.job_closed", refund=_amount(job.refunded))

@@ -82,6 +82,7 @@ from kgpu.market._instructions import (
     setup_market_instructions,
     slash_instruction,
     stake_instruction,
+    sweep_fees_instruction,
     update_market_params_instruction,
     withdraw_unstaked_instruction,
 )
@@ -210,6 +211,7 @@ __all__ = [
     "slash_instruction",
     "stake_instruction",
     "stake_vault_address",
+    "sweep_fees_instruction",
     "update_market_params_instruction",
     "withdraw_unstaked_instruction",
 ]

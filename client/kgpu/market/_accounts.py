@@ -5,7 +5,7 @@ Borsh fields, so every account type has one size. K-GPU amounts are KRW (0 decim
 unix seconds. Offsets are from the start of the data:
 
 ```text
-Market (448)    8 admin | 40 kgpu_mint | 72 carbon_mint | 104 token_config | 136 stake_vault
+Market (456)    8 admin | 40 kgpu_mint | 72 carbon_mint | 104 token_config | 136 stake_vault
                 | 168 reward_vault | 200 insurance_vault | 232 escrow_vault | 264 min_stake_per_gpu
                 | 272 unbonding_period i64 | 280 reward_per_share | 288 total_active_stake
                 | 296 total_unbonding_stake | 304 total_staked | 312 total_withdrawn
@@ -14,6 +14,7 @@ Market (448)    8 admin | 40 kgpu_mint | 72 carbon_mint | 104 token_config | 136
                 | 368 total_paid | 376 total_escrowed | 384 job_count | 392 provider_count
                 | 400 grid_gco2_per_kwh u32 | 404 fee_bps u16 | 406 bump | 407 authority_bump
                 | 408 blocked_count | 409 blocked_jurisdictions [2; 16] | 441 initialized_parts | 442 reserved [6]
+                | 448 unswept_fees
 Provider (248)  8 authority | 40 node_key | 72 gpu_model [32] | 104 active_stake
                 | 112 unbonding_stake | 120 unbonding_end i64 | 128 total_staked
                 | 136 total_withdrawn | 144 total_slashed | 152 reward_debt | 160 accrued_rewards
@@ -128,7 +129,7 @@ class Market:
     """Market configuration, vault addresses, reward accumulator and totals (PDA `["market"]`)."""
 
     NAME: ClassVar[str] = "Market"
-    SIZE: ClassVar[int] = 448
+    SIZE: ClassVar[int] = 456
 
     admin: Pubkey
     """May call `update_market_params`."""
@@ -153,8 +154,9 @@ class Market:
     total_withdrawn: int
     total_slashed: int
     unallocated_fees: int
-    """Fees taken while no stake was active. They stay in the reward vault."""
+    """Fees taken while no stake was active. No provider can claim them."""
     total_fees: int
+    """Every fee booked, swept or not."""
     total_rewards_claimed: int
     total_renewable_wh: int
     """Equals the K-CARBON supply."""
@@ -176,6 +178,10 @@ class Market:
     initialized_parts: int = ALL_MARKET_PARTS
     """Bit set of the setup steps done: 1 K-CARBON mint, then 2, 4, 8 and 16 for the stake,
     reward, insurance and escrow vaults."""
+    unswept_fees: int = 0
+    """Fees `settle_receipt` booked that still sit in the escrow vault. `sweep_fees` and
+    `claim_rewards` move them to the reward vault. The escrow vault's balance is
+    `total_escrowed + unswept_fees`."""
 
     @property
     def is_ready(self) -> bool:
@@ -192,7 +198,8 @@ class Market:
         if blocked_count > MAX_BLOCKED_JURISDICTIONS:
             raise AccountDecodeError(f"blocked_count {blocked_count} exceeds {MAX_BLOCKED_JURISDICTIONS}: the account is corrupt")
         blocked = tuple(data[409 + 2 * i : 411 + 2 * i] for i in range(blocked_count))
-        return cls(*keys, *counters, grid, fee_bps, bump, authority_bump, blocked, data[441])
+        (unswept_fees,) = struct.unpack_from("<Q", data, 448)
+        return cls(*keys, *counters, grid, fee_bps, bump, authority_bump, blocked, data[441], unswept_fees)
 
     def is_blocked(self, code: bytes) -> bool:
         """Return whether the 2-letter jurisdiction or region `code` is on the blocked list."""

@@ -46,6 +46,7 @@ from kgpu.market._instructions import (
     setup_market_instructions,
     slash_instruction,
     stake_instruction,
+    sweep_fees_instruction,
     update_market_params_instruction,
     withdraw_unstaked_instruction,
 )
@@ -362,7 +363,7 @@ class MarketClient:
         return await self.sender.send([instruction], payer=authority)
 
     async def claim_rewards(self, *, authority: Keypair, destination: Pubkey | None = None) -> SentTransaction:
-        """Send `claim_rewards`: pay the provider's accrued fee rewards to the wallet."""
+        """Send `claim_rewards`: sweep the unswept fees, then pay the provider's accrued fee rewards to the wallet."""
         instruction = claim_rewards_instruction(
             authority=authority.pubkey(),
             destination=destination,
@@ -370,6 +371,14 @@ class MarketClient:
             token_program_id=self.token_program_id,
         )
         return await self.sender.send([instruction], payer=authority)
+
+    async def sweep_fees(self, *, payer: Keypair) -> SentTransaction:
+        """Send `sweep_fees`: move the fees settlements left in the escrow vault to the reward vault.
+
+        Anyone may sweep, and `payer` only pays the transaction fee.
+        """
+        instruction = sweep_fees_instruction(program_id=self.program_id, token_program_id=self.token_program_id)
+        return await self.sender.send([instruction], payer=payer)
 
     async def open_job(
         self,

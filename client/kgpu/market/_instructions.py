@@ -70,6 +70,7 @@ __all__ = [
     "setup_market_instructions",
     "slash_instruction",
     "stake_instruction",
+    "sweep_fees_instruction",
     "update_market_params_instruction",
     "withdraw_unstaked_instruction",
 ]
@@ -400,10 +401,10 @@ def request_unstake_instruction(
     return Instruction(program_id, data, accounts)
 
 
-def _vault_payout_instruction(
-    name: str, vault: Pubkey, authority: Pubkey, destination: Pubkey | None, program_id: Pubkey, token_program_id: Pubkey
-) -> Instruction:
-    accounts = [
+def _vault_payout_accounts(
+    vault: Pubkey, authority: Pubkey, destination: Pubkey | None, program_id: Pubkey, token_program_id: Pubkey
+) -> list[AccountMeta]:
+    return [
         _meta(authority, signer=True),
         _meta(provider_address(authority, program_id), writable=True),
         _meta(market_address(program_id), writable=True),
@@ -413,7 +414,6 @@ def _vault_payout_instruction(
         _meta(mint_address(token_program_id)),
         _meta(TOKEN_2022_PROGRAM_ID),
     ]
-    return Instruction(program_id, instruction_discriminator(name), accounts)
 
 
 def withdraw_unstaked_instruction(
@@ -427,8 +427,8 @@ def withdraw_unstaked_instruction(
 
     `destination` defaults to the authority's K-GPU associated token account.
     """
-    vault = stake_vault_address(program_id)
-    return _vault_payout_instruction("withdraw_unstaked", vault, authority, destination, program_id, token_program_id)
+    accounts = _vault_payout_accounts(stake_vault_address(program_id), authority, destination, program_id, token_program_id)
+    return Instruction(program_id, instruction_discriminator("withdraw_unstaked"), accounts)
 
 
 def claim_rewards_instruction(
@@ -440,10 +440,34 @@ def claim_rewards_instruction(
 ) -> Instruction:
     """Build `claim_rewards`: pay the provider's accrued fee rewards from the reward vault.
 
-    `destination` defaults to the authority's K-GPU associated token account.
+    The program first moves all unswept fees from the escrow vault to the reward vault, so the
+    escrow vault is the ninth account. `destination` defaults to the authority's K-GPU associated
+    token account.
     """
-    vault = reward_vault_address(program_id)
-    return _vault_payout_instruction("claim_rewards", vault, authority, destination, program_id, token_program_id)
+    accounts = _vault_payout_accounts(reward_vault_address(program_id), authority, destination, program_id, token_program_id)
+    accounts.append(_meta(escrow_vault_address(program_id), writable=True))
+    return Instruction(program_id, instruction_discriminator("claim_rewards"), accounts)
+
+
+def sweep_fees_instruction(
+    *,
+    program_id: Pubkey = KGPU_MARKET_PROGRAM_ID,
+    token_program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID,
+) -> Instruction:
+    """Build `sweep_fees`: move the fees `settle_receipt` booked from the escrow vault to the reward vault.
+
+    Anyone may send it, and it needs no signer besides the fee payer. With `Market.unswept_fees` at
+    zero the program succeeds without a transfer.
+    """
+    accounts = [
+        _meta(market_address(program_id), writable=True),
+        _meta(escrow_vault_address(program_id), writable=True),
+        _meta(reward_vault_address(program_id), writable=True),
+        _meta(authority_address(program_id)),
+        _meta(mint_address(token_program_id)),
+        _meta(TOKEN_2022_PROGRAM_ID),
+    ]
+    return Instruction(program_id, instruction_discriminator("sweep_fees"), accounts)
 
 
 def open_job_instruction(
@@ -570,7 +594,6 @@ def settle_receipt_instruction(
         _meta(provider, writable=True),
         _meta(record, writable=True),
         _meta(escrow_vault_address(program_id), writable=True),
-        _meta(reward_vault_address(program_id), writable=True),
         _meta(provider_token_account or token_account_address(provider_authority, token_program_id), writable=True),
         _meta(carbon_mint_address(program_id), writable=True),
         _meta(provider_carbon_account or carbon_token_account(provider_authority, program_id), writable=True),

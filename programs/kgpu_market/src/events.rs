@@ -20,6 +20,7 @@ pub const JOB_OPENED: [u8; 8] = event_discriminator("JobOpened");
 pub const JOB_CLOSED: [u8; 8] = event_discriminator("JobClosed");
 pub const RECEIPT_SETTLED: [u8; 8] = event_discriminator("ReceiptSettled");
 pub const PROVIDER_SLASHED: [u8; 8] = event_discriminator("ProviderSlashed");
+pub const FEES_SWEPT: [u8; 8] = event_discriminator("FeesSwept");
 
 /// An event whose `#[repr(C)]` struct is laid out as its Borsh encoding, discriminator first.
 ///
@@ -60,6 +61,9 @@ const _: () = assert!(core::mem::size_of::<JobOpened>() == 8 + 32 * 3 + 8 * 3);
 unsafe impl FixedEvent for JobOpened {}
 
 /// The `ReceiptSettled` event.
+///
+/// The provider's share is `payment - fee`, and the usage hash is in the receipt record, so the
+/// event carries neither; `sol_log_data` charges one unit per byte.
 #[repr(C)]
 pub struct ReceiptSettled {
     pub discriminator: [u8; 8],
@@ -68,13 +72,11 @@ pub struct ReceiptSettled {
     pub gpu_seconds: u64,
     pub payment: u64,
     pub fee: u64,
-    pub provider_amount: u64,
     pub carbon_credits: u64,
     pub co2_grams: u64,
-    pub usage_hash: [u8; 32],
 }
 
-const _: () = assert!(core::mem::size_of::<ReceiptSettled>() == 8 + 32 + 8 * 7 + 32);
+const _: () = assert!(core::mem::size_of::<ReceiptSettled>() == 8 + 32 + 8 * 6);
 // SAFETY: `#[repr(C)]`, integers at multiples of 8 after 40 bytes of arrays, no padding.
 unsafe impl FixedEvent for ReceiptSettled {}
 

@@ -17,6 +17,7 @@
 //! | `open_job` | renter with valid KYC |
 //! | `close_job` | renter or the job's provider authority, or anyone after the job's end time |
 //! | `settle_receipt`, `slash` | m of n oracle keys (Ed25519 precompile) |
+//! | `sweep_fees` | anyone |
 //!
 //! The market is set up in three steps, which fit in one transaction: `initialize_market`
 //! creates the market account, `initialize_carbon_mint` the K-CARBON mint, and
@@ -66,6 +67,7 @@ const OPEN_JOB: u64 = tag("open_job");
 const CLOSE_JOB: u64 = tag("close_job");
 const SETTLE_RECEIPT: u64 = tag("settle_receipt");
 const SLASH: u64 = tag("slash");
+const SWEEP_FEES: u64 = tag("sweep_fees");
 
 fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     if !pubkey_eq(program_id, &addresses::ID) {
@@ -88,6 +90,7 @@ fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8
         OPEN_JOB => open_job::process(program_id, accounts, args),
         CLOSE_JOB => close_job::process(program_id, accounts, args),
         SLASH => slash::process(program_id, accounts, args),
+        SWEEP_FEES => sweep_fees::process(program_id, accounts, args),
         _ => Err(ProgramError::InvalidInstructionData),
     }
 }

@@ -8,7 +8,7 @@
 //! splits a misaligned 8-byte access into eight byte accesses, which costs several times more
 //! compute.
 //!
-//! # Market, PDA `["market"]`, 448 bytes
+//! # Market, PDA `["market"]`, 456 bytes
 //!
 //! ```text
 //! 0    8   discriminator          sha256("account:Market")[..8]
@@ -17,9 +17,10 @@
 //! 72   32  carbon_mint            K-CARBON mint, PDA ["carbon_mint"], 1 unit = 1 Wh renewable
 //! 104  32  token_config           the token program's config PDA ["config"]
 //! 136  32  stake_vault            PDA ["stake_vault"], K-GPU token account
-//! 168  32  reward_vault           PDA ["reward_vault"], holds fees until stakers claim
+//! 168  32  reward_vault           PDA ["reward_vault"], swept fees until stakers claim them
 //! 200  32  insurance_vault        PDA ["insurance_vault"], a slash recipient the quorum may name
-//! 232  32  escrow_vault           PDA ["escrow_vault"], holds every job's escrow
+//! 232  32  escrow_vault           PDA ["escrow_vault"], every job's escrow and the unswept
+//!                                 fees
 //! 264  8   min_stake_per_gpu      u64 K-GPU
 //! 272  8   unbonding_period       i64 seconds
 //! 280  8   reward_per_share       u64, fees per staked unit scaled by 10^12
@@ -29,7 +30,7 @@
 //! 312  8   total_withdrawn        u64
 //! 320  8   total_slashed          u64
 //! 328  8   unallocated_fees       u64, fees taken while no stake was active
-//! 336  8   total_fees             u64
+//! 336  8   total_fees             u64, every fee booked, swept or not
 //! 344  8   total_rewards_claimed  u64
 //! 352  8   total_renewable_wh     u64, equals the K-CARBON supply
 //! 360  8   total_co2_grams        u64
@@ -46,7 +47,13 @@
 //! 441  1   initialized_parts      bit set: 1 K-CARBON mint, 2 stake, 4 reward, 8 insurance,
 //!                                 16 escrow vault; 31 when the market is ready
 //! 442  6   reserved
+//! 448  8   unswept_fees           u64, fees booked by settle_receipt that still sit in the
+//!                                 escrow vault
 //! ```
+//! Vault balances: the escrow vault's balance is `total_escrowed + unswept_fees`. The reward
+//! vault's balance plus `unswept_fees` is `total_fees - total_rewards_claimed`, which covers every
+//! reward stakers can claim; rounding remainders and `unallocated_fees` stay unclaimed.
+//! `sweep_fees` and `claim_rewards` move `unswept_fees` to the reward vault and zero it.
 //!
 //! # Provider, PDA `["provider", authority]`, 248 bytes
 //!
@@ -185,7 +192,12 @@ pub trait Counter {
 impl Counter for u64 {
     #[inline(always)]
     fn increase(&mut self, amount: u64) -> ProgramResult {
-        *self = self.checked_add(amount).ok_or(ProgramError::ArithmeticOverflow)?;
+        // On SBF, `checked_add` materializes the carry flag in a register before it branches.
+        // Comparing with the headroom first takes three instructions fewer per update.
+        if amount > u64::MAX - *self {
+            return Err(ProgramError::ArithmeticOverflow);
+        }
+        *self = self.wrapping_add(amount);
         Ok(())
     }
 
@@ -276,6 +288,7 @@ pub fn load<'a, T: AccountType>(account: &'a AccountInfo, program_id: &Pubkey) -
 /// Borrows `account` mutably as a `T` after the checks of [`load`] and a writable check.
 ///
 /// A duplicate entry of an account already borrowed fails with `AccountBorrowFailed`.
+#[inline(always)]
 pub fn load_mut<'a, T: AccountType>(
     account: &'a AccountInfo,
     program_id: &Pubkey,
@@ -291,6 +304,7 @@ pub fn load_mut<'a, T: AccountType>(
 
 /// Writes the discriminator into an account this program just created with `T::LEN` zeroed
 /// bytes, and returns a mutable view.
+#[inline(always)]
 pub fn init<'a, T: AccountType>(account: &'a AccountInfo, program_id: &Pubkey) -> Result<ViewMut<'a, T>, ProgramError> {
     check_type::<T>(account, program_id)?;
     let mut data = account.try_borrow_mut_data()?;
@@ -345,9 +359,10 @@ pub struct Market {
     pub blocked_jurisdictions: [[u8; 2]; MAX_BLOCKED],
     pub initialized_parts: u8,
     pub reserved: [u8; 6],
+    pub unswept_fees: u64,
 }
 
-assert_layout!(Market, 448, 8 + 32 * 8 + 8 * 17 + 4 + 2 + 1 + 1 + 1 + 32 + 1 + 6);
+assert_layout!(Market, 456, 8 + 32 * 8 + 8 * 17 + 4 + 2 + 1 + 1 + 1 + 32 + 1 + 6 + 8);
 
 // SAFETY: integers and byte arrays without padding, asserted above.
 unsafe impl AccountType for Market {

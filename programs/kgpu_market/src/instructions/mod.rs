@@ -13,6 +13,7 @@ pub mod request_unstake;
 pub mod settle_receipt;
 pub mod slash;
 pub mod stake;
+pub mod sweep_fees;
 pub mod update_market_params;
 pub mod withdraw_unstaked;
 
