@@ -13,7 +13,6 @@ from market_testkit import (
     INSURANCE_VAULT,
     MARKET,
     MIN_STAKE_PER_GPU,
-    next_job_nonce,
     PROGRAM_ID,
     REWARD_VAULT,
     STAKE_VAULT,
