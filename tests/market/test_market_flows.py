@@ -29,6 +29,7 @@ from market_testkit import (
     events,
     job_address,
     kgpu_account,
+    next_job_nonce,
     receipt_address,
     request_unstake_ix,
     stake_ix,
@@ -251,7 +252,8 @@ def test_prefunded_addresses_still_create(env):
     # Given lamports sent to the job and receipt addresses before they exist.
     provider = env.new_provider()
     renter = env.new_wallet(kgpu=1_000_000)
-    job = job_address(renter.pubkey(), env.nonce + 1)
+    # env.open_job takes the next nonce whose job PDA has bump 255.
+    job = job_address(renter.pubkey(), next_job_nonce(renter.pubkey(), env.nonce))
     env.svm.airdrop(job, 1_000)
     result, opened = env.open_job(renter, provider, budget=BUDGET)
     ok(result)
