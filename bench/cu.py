@@ -276,11 +276,7 @@ def kgpu_market_rows(_bench: Bench) -> list[Row]:
     """Measure every kgpu_market instruction with `cu_market`, with both programs deployed."""
     from cu_market import measure
 
-    rows = []
-    for row in measure():
-        name = f"{row.instruction} ({row.bump_tries} bump tries)" if row.bump_tries else row.instruction
-        rows.append(Row("kgpu_market", name, row.total, row.cpi))
-    return rows
+    return [Row("kgpu_market", row.instruction, row.total, row.cpi) for row in measure()]
 
 
 ROW_SOURCES: list[Callable[[Bench], list[Row]]] = [kgpu_probe_rows, kgpu_token_rows, kgpu_market_rows]

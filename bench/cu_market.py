@@ -9,12 +9,11 @@ It deploys kgpu_token and kgpu_market into a fresh LiteSVM (the runtime bundled 
 prints one row per instruction. Every keypair comes from a fixed seed, so the table is the same
 on every run for a given build.
 
-`register_provider` is the only instruction that searches a canonical bump, for its provider
-PDA `["provider", authority]`; each extra bump tried costs about 315 units. It is measured over
-a fixed sample of REGISTER_SAMPLE authorities: one row at each of 1 to 4 tries (the first
-authority of the sample with that count), one row for the sample's maximum, and the share of
-the sample under OWN_CU_TARGET own units. `open_job` requires a job nonce whose PDA has bump
-255 and searches nothing.
+No instruction searches a bump, so each costs the same for every key. `register_provider`
+checks its Provider account, a System address with seed, with one hash whatever the authority.
+It contributes one row per authority in REGISTER_AUTHORITIES, fixed seeded keys, to show that,
+and one row for a Provider address that held lamports before registration.
+`open_job` requires a job nonce whose PDA has bump 255.
 
 Columns:
 - total: units the market program consumed, as its "consumed N of M" log line reports; this
@@ -23,7 +22,6 @@ Columns:
   plus 150 for each System program call (a builtin that logs no consumption) and the runtime's
   fixed charge of 1,000 units per invocation (Agave's `invoke_units`).
 - own: total minus cpi, the market program's own instructions and syscalls.
-- tries: bumps tried by the instruction's canonical bump search, 0 for instructions without one.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ import contextlib
 import hashlib
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -46,10 +44,13 @@ INVOKE_UNITS = 1_000
 SYSTEM_PROGRAM_UNITS = 150
 SYSTEM_PROGRAM_ID = "11111111111111111111111111111111"
 
-# Own-unit target of every instruction, and the number of seeded authorities that
-# register_provider is measured over.
+# Own-unit target of every instruction.
 OWN_CU_TARGET = 3_000
-REGISTER_SAMPLE = 64
+
+# Labels of the seeded authorities that register_provider is measured with, one row each. Under
+# the former Provider PDA `["provider", authority]` these keys needed 1, 2, 9, 1 and 7 bump
+# tries.
+REGISTER_AUTHORITIES = ("provider-0", "provider-1", "provider-2", "provider-3", "provider-4")
 
 _INVOKE = re.compile(r"^Program (\w+) invoke \[(\d+)\]$")
 _CONSUMED = re.compile(r"^Program (\w+) consumed (\d+) of \d+ compute units$")
@@ -64,7 +65,6 @@ class CuRow:
     total: int
     cpi: int
     own: int
-    bump_tries: int = 0
 
 
 def cu_from_logs(instruction: str, logs: Sequence[str], program_id: str) -> CuRow:
@@ -119,7 +119,7 @@ def seeded_keypairs() -> Iterator[None]:
     """Make the test kits' `Keypair()` calls return seeded keypairs, one new seed per call.
 
     The kits create the registry authority, the oracles and every wallet with `Keypair()`. Those
-    keys decide PDA bumps and so the units of a bump search, which would change between runs.
+    keys decide addresses, PDA bumps and signatures, so seeding them makes runs repeat exactly.
     """
     import market_testkit  # first: it puts tests/token on sys.path
     import kgpu_token_testkit
@@ -142,35 +142,18 @@ def seeded_keypairs() -> Iterator[None]:
             module.Keypair = original
 
 
-@dataclass(frozen=True)
-class RegisterSample:
-    """`register_provider` over the seeded sample of authorities."""
-
-    by_tries: dict[int, CuRow]
-    max_row: CuRow
-    under_target: int
-    size: int
-
-
 def measure() -> list[CuRow]:
     """Deploy both programs in a fresh LiteSVM, run every instruction once and return its row.
 
-    `register_provider` contributes the rows of `RegisterSample`: one per try count from 1 to 4,
-    named `register_provider`, and the sample maximum, named `register_provider, sample max`.
+    `register_provider` contributes one row per authority in REGISTER_AUTHORITIES, named
+    `register_provider, <label>`, and `register_provider, pre-funded`.
     """
-    rows, _ = measure_with_sample()
-    return rows
-
-
-def measure_with_sample() -> tuple[list[CuRow], RegisterSample]:
-    """Like `measure`, and also return the `register_provider` sample."""
     with seeded_keypairs():
         return _measure()
 
 
-def _measure() -> tuple[list[CuRow], RegisterSample]:
+def _measure() -> list[CuRow]:
     from solders.litesvm import LiteSVM
-    from solders.pubkey import Pubkey
 
     from kgpu_sbf.loader import deploy_upgradeable, program_elf, program_keypair
     from market_testkit import (
@@ -205,11 +188,8 @@ def _measure() -> tuple[list[CuRow], RegisterSample]:
     program = str(PROGRAM_ID)
     rows: list[CuRow] = []
 
-    def provider_tries(authority: Pubkey) -> int:
-        return 256 - Pubkey.find_program_address([b"provider", bytes(authority)], PROGRAM_ID)[1]
-
-    def record(name: str, result, *, bump_tries: int = 0) -> CuRow:
-        row = replace(cu_from_logs(name, result.logs(), program), bump_tries=bump_tries)
+    def record(name: str, result) -> CuRow:
+        row = cu_from_logs(name, result.logs(), program)
         rows.append(row)
         return row
 
@@ -220,18 +200,19 @@ def _measure() -> tuple[list[CuRow], RegisterSample]:
         record(name, result)
     record("update_market_params", env.send_ok([update_market_params_ix(env.admin.pubkey())]))
 
-    # register_provider over the seeded sample; the first authority is the provider used below.
-    sample: list[CuRow] = []
-    for index in range(REGISTER_SAMPLE):
-        authority = seeded_keypair(f"provider-{index}")
+    for label in REGISTER_AUTHORITIES:
+        authority = seeded_keypair(label)
         svm.airdrop(authority.pubkey(), 10**9)
-        result = env.send_ok([register_provider_ix(authority.pubkey(), seeded_keypair(f"node-{index}").pubkey())], [authority])
-        sample.append(replace(cu_from_logs("register_provider", result.logs(), program), bump_tries=provider_tries(authority.pubkey())))
-    by_tries = {tries: next(row for row in sample if row.bump_tries == tries) for tries in range(1, 5)}
-    rows.extend(by_tries.values())
-    max_row = replace(max(sample, key=lambda row: row.own), instruction="register_provider, sample max")
-    rows.append(max_row)
-    register = RegisterSample(by_tries, max_row, sum(row.own < OWN_CU_TARGET for row in sample), len(sample))
+        node_key = seeded_keypair(f"node-{label}").pubkey()
+        record(f"register_provider, {label}", env.send_ok([register_provider_ix(authority.pubkey(), node_key)], [authority]))
+
+    # An address that someone funded before registration takes Transfer and AllocateWithSeed
+    # instead of CreateAccountWithSeed.
+    authority = seeded_keypair("provider-prefunded")
+    svm.airdrop(authority.pubkey(), 10**9)
+    svm.airdrop(provider_address(authority.pubkey()), 1_000_000)
+    node_key = seeded_keypair("node-provider-prefunded").pubkey()
+    record("register_provider, pre-funded", env.send_ok([register_provider_ix(authority.pubkey(), node_key)], [authority]))
 
     wallet = env.new_wallet(kgpu=10_000_000)
     node = seeded_keypair("node")
@@ -273,18 +254,16 @@ def _measure() -> tuple[list[CuRow], RegisterSample]:
     record("withdraw_unstaked", env.send_ok([withdraw_unstaked_ix(wallet.pubkey())], [wallet]))
     slash = Slash(provider_key, 1, 1_000, INSURANCE_VAULT)
     record("slash", env.send_ok([env.quorum(17, slash.payload()), slash_ix(slash)]))
-    return rows, register
+    return rows
 
 
 def main() -> None:
-    rows, register = measure_with_sample()
-    print(f"{'instruction':<30} {'total':>7} {'cpi':>7} {'own':>7} {'tries':>6}")
+    rows = measure()
+    print(f"{'instruction':<32} {'total':>7} {'cpi':>7} {'own':>7}")
     for row in rows:
-        print(f"{row.instruction:<30} {row.total:>7} {row.cpi:>7} {row.own:>7} {row.bump_tries:>6}")
-    print(
-        f"\nregister_provider over {register.size} seeded authorities: max {register.max_row.own} own units at "
-        f"{register.max_row.bump_tries} tries; {register.under_target} of {register.size} under {OWN_CU_TARGET}."
-    )
+        print(f"{row.instruction:<32} {row.total:>7} {row.cpi:>7} {row.own:>7}")
+    over = [row.instruction for row in rows if row.own >= OWN_CU_TARGET]
+    print(f"\n{len(over)} of {len(rows)} rows at or over {OWN_CU_TARGET} own units: {', '.join(over) or 'none'}")
 
 
 if __name__ == "__main__":

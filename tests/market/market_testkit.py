@@ -80,8 +80,14 @@ KGPU_MINT = token_kit.mint_address()
 TOKEN_CONFIG = token_kit.config_address()
 
 
+def provider_seed(authority: Pubkey) -> str:
+    """The seed of a Provider address: lowercase hex of the first 16 bytes of the authority."""
+    return bytes(authority)[:16].hex()
+
+
 def provider_address(authority: Pubkey) -> Pubkey:
-    return pda(b"provider", bytes(authority))
+    """The Provider account of `authority`: a System address with seed, base the vault authority PDA."""
+    return Pubkey.create_with_seed(AUTHORITY, provider_seed(authority), PROGRAM_ID)
 
 
 def job_address(renter: Pubkey, nonce: int) -> Pubkey:
@@ -197,7 +203,10 @@ def register_provider_ix(
     return market_ix("register_provider", {
         "node_key": node_key, "gpu_model": list(gpu_model.ljust(32, b"\0")), "gpu_count": gpu_count,
         "region": list(region), "energy_source": energy_source,
-    }, {"authority": authority, "provider": provider_address(authority), "market": MARKET, "system_program": SYSTEM_PROGRAM_ID})
+    }, {
+        "authority": authority, "provider": provider_address(authority), "market": MARKET, "vault_authority": AUTHORITY,
+        "system_program": SYSTEM_PROGRAM_ID,
+    })
 
 
 def approve_provider_ix(registry: Pubkey, provider: Pubkey, approved: bool = True) -> Instruction:

@@ -1,8 +1,8 @@
 """Compute-unit caps of the kgpu_market instructions, measured by bench/cu_market.py.
 
 Each cap sits a little above the last measured own units (total minus CPIs), so a change that
-makes an instruction noticeably more expensive fails here. `register_provider` searches the
-canonical bump of its provider PDA, so its cap grows by a fixed allowance per bump tried.
+makes an instruction noticeably more expensive fails here. `register_provider` is measured with
+several fixed authorities and must cost the same for each.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from cu_market import OWN_CU_TARGET, CuRow, RegisterSample, cu_from_logs, measure_with_sample  # noqa: E402
+from cu_market import OWN_CU_TARGET, REGISTER_AUTHORITIES, CuRow, cu_from_logs, measure  # noqa: E402
 
 # Last measured own units in the comment; cap about 2% above. bench/cu_market.py uses seeded
 # keys, so the figures repeat from run to run for a given build.
@@ -26,6 +26,7 @@ OWN_CU_CAPS = {
     "initialize_vault insurance": 910,  # 893
     "initialize_vault escrow": 920,  # 895
     "update_market_params": 930,  # 905
+    "register_provider, pre-funded": 2_000,  # 1,958
     "approve_provider": 790,  # 774
     "stake": 1_140,  # 1,111
     "open_job": 2_320,  # 2,273
@@ -41,20 +42,18 @@ OWN_CU_CAPS = {
     "slash": 2_280,  # 2,228
 }
 
-# register_provider measured 1,944 own units with one bump try and 314 more per further try
-# (2,886 with four), over the seeded sample in bench/cu_market.py.
-REGISTER_BASE_CAP = 1_990
-REGISTER_CAP_PER_TRY = 320
+# register_provider measured 1,889 own units for every authority in REGISTER_AUTHORITIES.
+REGISTER_CAP = 1_930
 
 
 @pytest.fixture(scope="module")
-def measured() -> tuple[list[CuRow], RegisterSample]:
-    return measure_with_sample()
+def measured() -> list[CuRow]:
+    return measure()
 
 
 @pytest.fixture(scope="module")
 def rows(measured) -> dict[str, CuRow]:
-    return {row.instruction: row for row in measured[0] if row.instruction != "register_provider"}
+    return {row.instruction: row for row in measured}
 
 
 @pytest.mark.parametrize("instruction", sorted(OWN_CU_CAPS))
@@ -62,30 +61,23 @@ def test_own_cu_under_cap(rows, instruction):
     row = rows[instruction]
     assert row.own <= OWN_CU_CAPS[instruction], row
     assert row.total == row.cpi + row.own
-    assert row.bump_tries == 0, row
 
 
-def test_register_provider_own_cu_per_try(measured):
-    _, sample = measured
-    assert sorted(sample.by_tries) == [1, 2, 3, 4]
-    for tries, row in sample.by_tries.items():
-        assert row.bump_tries == tries
-        assert row.own <= REGISTER_BASE_CAP + REGISTER_CAP_PER_TRY * (tries - 1), row
-        assert row.total == row.cpi + row.own
-    assert sample.max_row.own <= REGISTER_BASE_CAP + REGISTER_CAP_PER_TRY * (sample.max_row.bump_tries - 1)
+def test_register_provider_cost_same_for_every_authority(rows):
+    register = [rows[f"register_provider, {label}"] for label in REGISTER_AUTHORITIES]
+    assert len({row.own for row in register}) == 1, register
+    assert len({row.total for row in register}) == 1, register
+    assert register[0].own <= REGISTER_CAP, register[0]
+    assert register[0].own < OWN_CU_TARGET
 
 
-def test_register_provider_sample_under_target(measured):
-    _, sample = measured
-    # One or two tries, about three quarters of all authorities, stay well under the target.
-    assert sample.by_tries[1].own < OWN_CU_TARGET
-    assert sample.by_tries[2].own < OWN_CU_TARGET
-    assert sample.under_target >= sample.size * 3 // 4, sample
+def test_every_instruction_measured(rows):
+    register = {f"register_provider, {label}" for label in REGISTER_AUTHORITIES}
+    assert set(rows) == set(OWN_CU_CAPS) | register
 
 
 def test_measure_is_repeatable(measured):
-    again, _ = measure_with_sample()
-    assert again == measured[0]
+    assert measure() == measured
 
 
 def test_cu_from_logs_splits_nested_programs():

@@ -1,5 +1,5 @@
 """The three-step market setup, the declared program id, the job PDA check of `open_job` that
-relies on the runtime's curve check, the bump search of `register_provider`, and KYC records.
+relies on the runtime's curve check, and KYC records.
 
 Every rejected request must change nothing, so each test compares snapshots of the accounts
 involved before and after.
@@ -219,41 +219,6 @@ def test_open_job_accepts_bump_255_nonce(env):
     result, job = env.open_job(renter, provider)
     assert not isinstance(result, FailedTransactionMetadata), error_text(result)
     assert decode(env.svm, job).bump == 255
-
-
-# --- register_provider bump search -----------------------------------------------------------
-
-
-def authority_with_bump_below(limit: int) -> Keypair:
-    """A new keypair whose provider PDA has a canonical bump below `limit`."""
-    while True:
-        keypair = Keypair()
-        if Pubkey.find_program_address([b"provider", bytes(keypair.pubkey())], PROGRAM_ID)[1] < limit:
-            return keypair
-
-
-def test_register_provider_non_canonical_bump_rejected(env):
-    # Given a lower bump that also derives a valid PDA, the program must still reject it.
-    authority = authority_with_bump_below(255)
-    env.svm.airdrop(authority.pubkey(), 10**9)
-    canonical = Pubkey.find_program_address([b"provider", bytes(authority.pubkey())], PROGRAM_ID)[1]
-    lower = next(
-        bump for bump in range(canonical - 1, -1, -1)
-        if not pda_hash([b"provider", bytes(authority.pubkey()), bytes([bump])], PROGRAM_ID).is_on_curve()
-    )
-    address = Pubkey.create_program_address([b"provider", bytes(authority.pubkey()), bytes([lower])], PROGRAM_ID)
-    ix = replace_account(register_provider_ix(authority.pubkey(), Keypair().pubkey()), "provider", address)
-    watch = Watch(env, [MARKET, address])
-
-    assert_rejected(env.send([ix], [authority]), "InvalidArgument", watch)
-
-
-def test_register_provider_after_several_tries(env):
-    authority = authority_with_bump_below(253)
-    env.svm.airdrop(authority.pubkey(), 10**9)
-    env.send_ok([register_provider_ix(authority.pubkey(), Keypair().pubkey())], [authority])
-    canonical = Pubkey.find_program_address([b"provider", bytes(authority.pubkey())], PROGRAM_ID)[1]
-    assert decode(env.svm, provider_address(authority.pubkey())).bump == canonical
 
 
 # --- KYC records -----------------------------------------------------------------------------

@@ -183,8 +183,9 @@ def test_chain_source_unreachable_raises(tmp_path: Path) -> None:
     assert caught.value.fields["url"] == url
 
 
-def test_provider_account_is_pda() -> None:
-    expected, _bump = Pubkey.find_program_address([b"provider", bytes(AUTHORITY)], PROGRAM_ID)
+def test_provider_account_is_seed_address() -> None:
+    base, _bump = Pubkey.find_program_address([b"authority"], PROGRAM_ID)
+    expected = Pubkey.create_with_seed(base, bytes(AUTHORITY)[:16].hex(), PROGRAM_ID)
     assert provider_account_address(AUTHORITY, PROGRAM_ID) == expected
 
 

@@ -20,8 +20,8 @@ Provider (248)  8 authority | 40 node_key | 72 gpu_model [32] | 104 active_stake
                 | 136 total_withdrawn | 144 total_slashed | 152 reward_debt | 160 accrued_rewards
                 | 168 claimed_rewards | 176 slash_count | 184 registered_at i64 | 192 total_earned
                 | 200 carbon_credits | 208 co2_grams | 216 gpu_seconds | 224 receipt_count
-                | 232 gpu_count u32 | 236 region [2] | 238 energy_source | 239 approved | 240 bump
-                | 241 reserved [3] | 244 open_jobs u32
+                | 232 gpu_count u32 | 236 region [2] | 238 energy_source | 239 approved
+                | 240 reserved [4] | 244 open_jobs u32
 Job (240)       8 renter | 40 provider | 72 provider_authority | 104 nonce | 112 price_per_gpu_hour
                 | 120 funded | 128 escrowed | 136 paid | 144 fees | 152 refunded | 160 opened_at i64
                 | 168 end_time i64 | 176 last_sequence | 184 receipt_count | 192 gpu_seconds
@@ -208,7 +208,7 @@ class Market:
 
 @dataclass(frozen=True)
 class Provider:
-    """A registered GPU node and its stake (PDA `["provider", authority]`)."""
+    """A registered GPU node and its stake, at the System address with seed that :func:`kgpu.market.provider_address` derives."""
 
     NAME: ClassVar[str] = "Provider"
     SIZE: ClassVar[int] = 248
@@ -247,7 +247,6 @@ class Provider:
     energy_source: EnergySource
     approved: bool
     """Set by the token config's registry authority."""
-    bump: int
     open_jobs: int
     """Jobs opened with this provider and not yet closed. While it is above zero, `request_unstake`
     keeps `active_stake` at or above :meth:`required_stake`."""
@@ -266,7 +265,7 @@ class Provider:
         approved = _bool("approved", data[239])
         (open_jobs,) = struct.unpack_from("<I", data, 244)
         return cls(
-            authority, node_key, data[72:104], *counters, gpu_count, data[236:238], energy_source, approved, data[240], open_jobs
+            authority, node_key, data[72:104], *counters, gpu_count, data[236:238], energy_source, approved, open_jobs
         )
 
     @property

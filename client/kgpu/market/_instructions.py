@@ -298,6 +298,10 @@ def register_provider_instruction(
 ) -> Instruction:
     """Build `register_provider`: create the provider wallet's `Provider` account, not approved, no stake.
 
+    Accounts: the wallet (writable, signer), the `Provider` account at :func:`provider_address`
+    (writable), the market (writable), the authority PDA `["authority"]`, which is the base of the
+    Provider address and which the program signs for, and the System program.
+
     Args:
         authority: Provider wallet. Signs and pays for the account.
         node_key: Ed25519 key that signs usage receipts off chain.
@@ -328,6 +332,7 @@ def register_provider_instruction(
         _meta(authority, writable=True, signer=True),
         _meta(provider_address(authority, program_id), writable=True),
         _meta(market_address(program_id), writable=True),
+        _meta(authority_address(program_id)),
         _meta(SYSTEM_PROGRAM_ID),
     ]
     return Instruction(program_id, data, accounts)

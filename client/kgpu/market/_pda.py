@@ -3,6 +3,7 @@ jobs and receipt records.
 
 Every PDA uses the canonical bump under `program_id` (the K-GPU market program unless a test
 deploys it elsewhere). Integers in seeds are u64 little-endian, as the program builds them.
+Provider accounts are not PDAs but System addresses with seed, see :func:`provider_address`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ __all__ = [
     "JOB_BUMP",
     "JOB_SEED",
     "MARKET_SEED",
-    "PROVIDER_SEED",
     "RECEIPT_SEED",
     "REWARD_VAULT_SEED",
     "STAKE_VAULT_SEED",
@@ -38,6 +38,7 @@ __all__ = [
     "job_bump",
     "market_address",
     "provider_address",
+    "provider_seed",
     "receipt_address",
     "reward_vault_address",
     "stake_vault_address",
@@ -50,7 +51,6 @@ STAKE_VAULT_SEED = b"stake_vault"
 REWARD_VAULT_SEED = b"reward_vault"
 INSURANCE_VAULT_SEED = b"insurance_vault"
 ESCROW_VAULT_SEED = b"escrow_vault"
-PROVIDER_SEED = b"provider"
 JOB_SEED = b"job"
 RECEIPT_SEED = b"receipt"
 
@@ -111,9 +111,20 @@ def escrow_vault_address(program_id: Pubkey = KGPU_MARKET_PROGRAM_ID) -> Pubkey:
     return Pubkey.find_program_address([ESCROW_VAULT_SEED], program_id)[0]
 
 
+def provider_seed(authority: Pubkey) -> str:
+    """Return the seed of a wallet's `Provider` address: lowercase hex of the key's first 16 bytes."""
+    return bytes(authority)[:16].hex()
+
+
 def provider_address(authority: Pubkey, program_id: Pubkey = KGPU_MARKET_PROGRAM_ID) -> Pubkey:
-    """Derive the `Provider` PDA of the provider wallet `authority`, seeds `["provider", authority]`."""
-    return Pubkey.find_program_address([PROVIDER_SEED, bytes(authority)], program_id)[0]
+    """Derive the `Provider` account of the provider wallet `authority`.
+
+    It is the System address with seed `sha256(base || seed || program_id)` that
+    `CreateAccountWithSeed` creates, with the authority PDA `["authority"]` as base and
+    :func:`provider_seed` as seed. The program checks it with one hash, so registration costs the
+    same for every wallet. Two wallets share it only if their keys share the first 16 bytes.
+    """
+    return Pubkey.create_with_seed(authority_address(program_id), provider_seed(authority), program_id)
 
 
 def job_address(renter: Pubkey, nonce: int, program_id: Pubkey = KGPU_MARKET_PROGRAM_ID) -> Pubkey:

@@ -101,7 +101,7 @@ class NodeConfig:
     """Attempts per request in ``--once`` mode. Serving retries until stopped."""
     rpc_url: str = "http://127.0.0.1:8899"
     provider_authority: Pubkey | None = None
-    """Wallet of the Provider account (PDA ``["provider", authority]``), needed to read jobs from the chain."""
+    """Wallet of the Provider account, needed to read jobs from the chain."""
     market_program_id: Pubkey = KGPU_MARKET_PROGRAM_ID
     static_jobs: tuple[StaticJob, ...] = field(default_factory=tuple)
 

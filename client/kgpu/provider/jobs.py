@@ -6,7 +6,7 @@ Job account of ``kgpu_market`` (240 bytes, integers little-endian; the full tabl
 ```text
 0    8   discriminator   sha256("account:Job")[..8]
 8    32  renter
-40   32  provider        the Provider account, PDA ["provider", authority]
+40   32  provider        the Provider account (see ``provider_account_address``)
 160  8   opened_at       i64 unix seconds
 168  8   end_time        i64 unix seconds
 176  8   last_sequence   u64, highest settled receipt sequence, 0 before the first
@@ -30,6 +30,7 @@ from solana.rpc.core import RPCException
 from solana.rpc.models import MemcmpOpts
 from solders.pubkey import Pubkey
 
+from kgpu.market import provider_address
 from kgpu.provider.config import NodeConfig, StaticJob
 from kgpu.provider.errors import ChainReadError
 
@@ -49,7 +50,6 @@ logger = logging.getLogger("kgpu.provider")
 
 JOB_DISCRIMINATOR = hashlib.sha256(b"account:Job").digest()[:8]
 JOB_ACCOUNT_SIZE = 240
-PROVIDER_SEED = b"provider"
 
 PROVIDER_OFFSET = 40
 OPENED_AT_OFFSET = 160
@@ -113,9 +113,11 @@ def decode_job_account(data: bytes) -> JobAccount:
 
 
 def provider_account_address(authority: Pubkey, program_id: Pubkey) -> Pubkey:
-    """Derive the Provider account of a wallet: PDA ``["provider", authority]`` of the market program."""
-    address, _bump = Pubkey.find_program_address([PROVIDER_SEED, bytes(authority)], program_id)
-    return address
+    """Derive the Provider account of a wallet under the market program ``program_id``.
+
+    It is a System address with seed, as :func:`kgpu.market.provider_address` derives it.
+    """
+    return provider_address(authority, program_id)
 
 
 class JobSource(Protocol):

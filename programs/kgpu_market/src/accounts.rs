@@ -5,6 +5,7 @@
 //! mint and owner, and fail with the `MarketError` codes that clients decode from the IDL.
 
 use kgpu_framework::cpi::system::CreateProgramAccount;
+use kgpu_framework::cpi::system_with_seed::CreateSeededAccount;
 use kgpu_framework::cpi::token2022::{layout, ACCOUNT_LEN};
 use kgpu_framework::prelude::*;
 use kgpu_framework::pubkey::TOKEN_2022_PROGRAM_ID;
@@ -58,11 +59,24 @@ pub fn check_token_account(account: &AccountInfo, mint: &Pubkey, owner: &Pubkey)
 /// with `AlreadyInitialized`.
 pub fn create_account(new: &CreateProgramAccount, rent: &Rent, signer: &[Seed]) -> ProgramResult {
     let lamports = rent.minimum_balance(new.space as usize)?;
-    new.invoke_signed_with_lamports(lamports, &[Signer::from(signer)]).map_err(|error| {
-        if error == ProgramError::AccountAlreadyInitialized {
-            MarketError::AlreadyInitialized.into()
-        } else {
-            error
-        }
-    })
+    new.invoke_signed_with_lamports(lamports, &[Signer::from(signer)]).map_err(already_initialized)
+}
+
+/// Creates `new.account` at a seed address of `new.base`, rent exempt under `rent`, with the
+/// base signed by `signer` (the base PDA's seeds, bump last).
+///
+/// As for [`create_account`], a pre-funded address is topped up and allocated, and an account
+/// that already has data or another owner fails with `AlreadyInitialized`.
+pub fn create_seeded_account(new: &CreateSeededAccount, rent: &Rent, signer: &[Seed]) -> ProgramResult {
+    let lamports = rent.minimum_balance(new.space as usize)?;
+    new.invoke_signed_with_lamports(lamports, &[Signer::from(signer)]).map_err(already_initialized)
+}
+
+/// Maps the framework's `AccountAlreadyInitialized` to the market's `AlreadyInitialized`.
+fn already_initialized(error: ProgramError) -> ProgramError {
+    if error == ProgramError::AccountAlreadyInitialized {
+        MarketError::AlreadyInitialized.into()
+    } else {
+        error
+    }
 }

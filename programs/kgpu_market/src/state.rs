@@ -55,7 +55,7 @@
 //! reward stakers can claim; rounding remainders and `unallocated_fees` stay unclaimed.
 //! `sweep_fees` and `claim_rewards` move `unswept_fees` to the reward vault and zero it.
 //!
-//! # Provider, PDA `["provider", authority]`, 248 bytes
+//! # Provider, at `address_with_seed(vault authority, hex_seed(authority), program id)`, 248 bytes
 //!
 //! ```text
 //! 0    8   discriminator     sha256("account:Provider")[..8]
@@ -82,8 +82,7 @@
 //! 236  2   region            ISO 3166-1 alpha-2 of the data centre
 //! 238  1   energy_source     0 grid, 1 solar, 2 wind, 3 hydro, 4 geothermal, 5 mixed
 //! 239  1   approved          bool, set by the registry authority
-//! 240  1   bump
-//! 241  3   reserved
+//! 240  4   reserved
 //! 244  4   open_jobs         u32, jobs opened with this provider and not yet closed
 //! ```
 //! While `open_jobs` is above zero, `request_unstake` keeps `active_stake` at or above
@@ -167,7 +166,6 @@ pub const STAKE_VAULT_SEED: &[u8] = b"stake_vault";
 pub const REWARD_VAULT_SEED: &[u8] = b"reward_vault";
 pub const INSURANCE_VAULT_SEED: &[u8] = b"insurance_vault";
 pub const ESCROW_VAULT_SEED: &[u8] = b"escrow_vault";
-pub const PROVIDER_SEED: &[u8] = b"provider";
 pub const JOB_SEED: &[u8] = b"job";
 pub const RECEIPT_SEED: &[u8] = b"receipt";
 
@@ -422,12 +420,11 @@ pub struct Provider {
     pub region: [u8; 2],
     pub energy_source: u8,
     pub approved: u8,
-    pub bump: u8,
-    pub reserved: [u8; 3],
+    pub reserved: [u8; 4],
     pub open_jobs: u32,
 }
 
-assert_layout!(Provider, 248, 8 + 32 * 3 + 8 * 16 + 4 + 2 + 1 + 1 + 1 + 3 + 4);
+assert_layout!(Provider, 248, 8 + 32 * 3 + 8 * 16 + 4 + 2 + 1 + 1 + 4 + 4);
 
 // SAFETY: integers and byte arrays without padding, asserted above.
 unsafe impl AccountType for Provider {

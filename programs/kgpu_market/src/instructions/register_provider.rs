@@ -1,15 +1,19 @@
 //! `register_provider`: a provider wallet registers one GPU node. The node gets no jobs until
 //! the registry authority approves it and it stakes at least `min_stake_per_gpu * gpu_count`.
 //!
-//! The provider PDA is keyed by the authority, so its canonical bump comes from a search with
-//! `find_program_address`: about half of all authorities need one try, a quarter two, and each
-//! further try costs about 315 CU.
+//! The Provider account is not a PDA but a System "with seed" address:
+//! `sha256(vault authority || hex_seed(authority) || program id)`, whose base is the vault
+//! authority PDA `["authority"]`. The program checks it with one hash and signs for the base
+//! with the constant bump, so the cost is the same for every authority. A PDA keyed by the
+//! authority would need a bump search of about 314 CU per bump tried, and one authority in 16
+//! needs five tries or more.
 //!
 //! Accounts:
 //!   0. `[WRITE, SIGNER]` provider authority, pays for the account
-//!   1. `[WRITE]` provider, PDA `["provider", authority]`
+//!   1. `[WRITE]` provider, at `address_with_seed(vault authority, hex_seed(authority), program id)`
 //!   2. `[WRITE]` market, PDA `["market"]`
-//!   3. `[]` System program
+//!   3. `[]` vault authority, PDA `["authority"]`, base of the provider address
+//!   4. `[]` System program
 //!
 //! Data after the discriminator:
 //!
@@ -21,13 +25,13 @@
 //! 70  1   energy_source   0 grid, 1 solar, 2 wind, 3 hydro, 4 geothermal, 5 mixed
 //! ```
 
-use kgpu_framework::cpi::system::CreateProgramAccount;
-use kgpu_framework::pda::find_program_address;
+use kgpu_framework::cpi::system_with_seed::{address_with_seed, hex_seed, CreateSeededAccount};
 use kgpu_framework::prelude::*;
 use kgpu_framework::pubkey::SYSTEM_PROGRAM_ID;
 use kgpu_framework::sysvars::Rent;
 
-use crate::accounts::create_account;
+use crate::accounts::{check_key, create_seeded_account};
+use crate::addresses::{AUTHORITY_ADDRESS, AUTHORITY_BUMP};
 use crate::error::MarketError;
 use crate::events::{FixedEvent, PROVIDER_REGISTERED};
 use crate::instructions::now;
@@ -51,7 +55,7 @@ const _: () = assert!(core::mem::size_of::<ProviderRegistered>() == 8 + 32 * 3 +
 unsafe impl FixedEvent for ProviderRegistered {}
 
 pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramResult {
-    let [authority, provider_account, market_account, system_program, ..] = accounts else {
+    let [authority, provider_account, market_account, vault_authority, system_program, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);
     };
     let mut reader = Reader::new(args);
@@ -65,20 +69,31 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
         return Err(MarketError::InvalidAmount.into());
     }
 
-    // Validate the authority, the market and the new provider PDA.
+    // Validate the authority, the market, the base and the new provider address.
     authority.check_signer()?;
     authority.check_writable()?;
     let mut market = load_mut::<Market>(market_account, program_id)?;
+    check_key(vault_authority, &AUTHORITY_ADDRESS)?;
     system_program.check_program(&SYSTEM_PROGRAM_ID)?;
     provider_account.check_writable()?;
-    let (address, bump) = find_program_address(&[PROVIDER_SEED, authority.key()], program_id)?;
-    provider_account.check_address(&address)?;
+    // The seed contains the first 16 bytes of the authority key, so two authorities share a
+    // Provider address only if their keys share those 128 bits. Finding a key that matches a
+    // given one there takes about 2^128 tries, so each authority has its own address, and a
+    // second register_provider finds the account in use and fails with AlreadyInitialized.
+    let seed = hex_seed(authority.key());
+    provider_account.check_address(&address_with_seed(&AUTHORITY_ADDRESS, &seed, program_id))?;
 
-    // Create and write the provider.
-    let bump_seed = [bump];
-    let space = Provider::LEN as u64;
-    let new = CreateProgramAccount { payer: authority, account: provider_account, space, owner: program_id };
-    create_account(&new, &Rent::get()?, &seeds!(PROVIDER_SEED, authority.key(), bump_seed))?;
+    // Create and write the provider. The base PDA signs with its constant bump.
+    let bump_seed = [AUTHORITY_BUMP];
+    let new = CreateSeededAccount {
+        payer: authority,
+        account: provider_account,
+        base: vault_authority,
+        seed: &seed,
+        space: Provider::LEN as u64,
+        owner: program_id,
+    };
+    create_seeded_account(&new, &Rent::get()?, &seeds!(AUTHORITY_SEED, bump_seed))?;
     let mut provider = init::<Provider>(provider_account, program_id)?;
     provider.authority = *authority.key();
     provider.node_key = node_key;
@@ -86,7 +101,6 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     provider.gpu_count = gpu_count;
     provider.region = region;
     provider.energy_source = energy_source;
-    provider.bump = bump;
     provider.registered_at = now()?;
     market.provider_count.increase(1)?;
 
