@@ -154,6 +154,7 @@ def measure() -> list[CuRow]:
 
 def _measure() -> list[CuRow]:
     from solders.litesvm import LiteSVM
+    from solders.transaction_metadata import FailedTransactionMetadata
 
     from kgpu_sbf.loader import deploy_upgradeable, program_elf, program_keypair
     from market_testkit import (
@@ -165,8 +166,10 @@ def _measure() -> list[CuRow]:
         Slash,
         UsageReceipt,
         approve_provider_ix,
+        claim_refund_ix,
         claim_rewards_ix,
         close_job_ix,
+        kgpu_account,
         make_market_env,
         provider_address,
         register_provider_ix,
@@ -178,7 +181,10 @@ def _measure() -> list[CuRow]:
         update_market_params_ix,
         withdraw_unstaked_ix,
     )
-    from spl.token.instructions import create_associated_token_account
+    from spl.token.instructions import close_account, create_associated_token_account
+    from spl.token.models import CloseAccountParams
+
+    import kgpu_token_testkit as token_kit
 
     svm = LiteSVM()
     install_token_2022(svm)
@@ -249,6 +255,21 @@ def _measure() -> list[CuRow]:
     settle_unrecorded(2)
     record("claim_rewards, with sweep", env.send_ok([claim_rewards_ix(wallet.pubkey())], [wallet]))
     record("close_job", env.send_ok([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider_key)], [renter]))
+
+    # A renter that spent its account down, closed it and recreated it frozen: close_job books the
+    # refund, and claim_refund pays it once set_kyc has thawed the new account.
+    spender = env.new_wallet(kgpu=100_000)
+    result, spent_job = env.open_job(spender, provider)
+    assert not isinstance(result, FailedTransactionMetadata), result
+    spender_account = kgpu_account(spender.pubkey())
+    env.send_ok([
+        close_account(CloseAccountParams(program_id=TOKEN_2022_PROGRAM_ID, account=spender_account, dest=spender.pubkey(), owner=spender.pubkey())),
+        create_associated_token_account(spender.pubkey(), spender.pubkey(), token_kit.mint_address(), TOKEN_2022_PROGRAM_ID),
+    ], [spender])
+    record("close_job, refund booked", env.send_ok([close_job_ix(wallet.pubkey(), spent_job, spender.pubkey(), provider_key)], [wallet]))
+    registry = env.token.registry
+    env.send_ok([token_kit.set_kyc_ix(registry.pubkey(), env.admin.pubkey(), spender.pubkey(), token_accounts=[spender_account])], [registry])
+    record("claim_refund", env.send_ok([claim_refund_ix(spent_job, spender.pubkey())]))
     record("request_unstake", env.send_ok([request_unstake_ix(wallet.pubkey(), 1_000_000)], [wallet]))
     env.token.set_time(env.token.now() + env.market().unbonding_period)
     record("withdraw_unstaked", env.send_ok([withdraw_unstaked_ix(wallet.pubkey())], [wallet]))

@@ -56,8 +56,12 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "en": "Show one job's state, escrow balance, payments and settled usage totals.",
     },
     "help.job_close": {
-        "ko": "작업을 닫고 에스크로에 남은 K-GPU를 임차인에게 환불합니다. 임차인과 작업의 공급자는 언제든, 그 밖의 지갑은 종료 시각부터 닫을 수 있습니다.",
-        "en": "Close a job and refund the K-GPU left in escrow to the renter. The renter and the job's provider may close it at any time, any other wallet from its end time on.",
+        "ko": "작업을 닫고 에스크로에 남은 K-GPU를 임차인에게 환불합니다. 임차인과 작업의 공급자는 언제든, 그 밖의 지갑은 종료 시각부터 닫을 수 있습니다. 임차인의 K-GPU 계정이 없거나 동결되어 있으면 환불은 작업에 보류되고 job claim-refund로 지급합니다.",
+        "en": "Close a job and refund the K-GPU left in escrow to the renter. The renter and the job's provider may close it at any time, any other wallet from its end time on. If the renter's K-GPU account is missing or frozen, the refund is held on the job for job claim-refund.",
+    },
+    "help.job_claim_refund": {
+        "ko": "작업을 닫을 때 임차인의 K-GPU 계정으로 보내지 못해 보류된 환불(refund_due)을 임차인의 K-GPU 연관 토큰 계정으로 지급합니다. 그 계정은 동결 해제되어 있어야 하며, 어느 지갑이든 보낼 수 있습니다.",
+        "en": "Pay a job's held refund (refund_due), which close_job could not send to the renter's K-GPU account, to the renter's K-GPU associated token account. That account must be thawed. Any wallet may send it.",
     },
     "help.provider": {
         "ko": "GPU 공급자 노드를 등록하고, 스테이킹하고, 작업을 처리합니다.",
@@ -480,6 +484,14 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "job.closed": {
         "ko": "작업 {job}을 닫았습니다. 환불액: {refund}원.",
         "en": "Closed job {job}. Refund: {refund} KRW.",
+    },
+    "job.refund_booked": {
+        "ko": "임차인의 K-GPU 계정이 환불을 받을 수 없어 {refund}원을 작업 {job}에 보류했습니다. 계정이 동결 해제되면 `kgpu job claim-refund {job}`으로 지급하세요.",
+        "en": "The renter's K-GPU account cannot receive the refund, so {refund} KRW is held on job {job}. Once the account is thawed, pay it with `kgpu job claim-refund {job}`.",
+    },
+    "job.refund_claimed": {
+        "ko": "작업 {job}의 보류된 환불 {refund}원을 임차인에게 지급했습니다.",
+        "en": "Paid job {job}'s held refund of {refund} KRW to the renter.",
     },
     "provider.title": {"ko": "공급자", "en": "Provider"},
     "provider.registered": {"ko": "공급자 {address}를 등록했습니다.", "en": "Registered provider {address}."},

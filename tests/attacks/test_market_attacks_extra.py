@@ -9,6 +9,7 @@ from solders.transaction_metadata import FailedTransactionMetadata
 
 from market_testkit import (
     next_job_nonce,
+    ERRORS,
     ESCROW_VAULT,
     INSURANCE_VAULT,
     KIND_SETTLE_RECEIPT,
@@ -20,6 +21,7 @@ from market_testkit import (
     Slash,
     UsageReceipt,
     balance,
+    claim_refund_ix,
     claim_rewards_ix,
     close_job_ix,
     custom_error,
@@ -241,7 +243,7 @@ def is_valid_receipt_bump(job, sequence, bump):
 
 def test_refund_to_legacy_token_account(market_env):
     """A legacy SPL Token account that carries the K-GPU mint and the renter as owner in its data
-    must not be accepted as the refund destination."""
+    must not receive the refund: close_job books it in refund_due, and claim_refund rejects it."""
     from solders.account import Account
 
     env = market_env
@@ -254,10 +256,14 @@ def test_refund_to_legacy_token_account(market_env):
     data[32:64] = bytes(renter.pubkey())
     data[108] = 1
     env.svm.set_account(fake, Account(lamports=10**7, data=bytes(data), owner=legacy_program, executable=False))
-    before = snapshot(env, [ESCROW_VAULT, job])
-    result = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=fake)], [renter])
-    assert failed(result)
-    assert snapshot(env, [ESCROW_VAULT, job]) == before
+    before = snapshot(env, [ESCROW_VAULT, fake])
+    ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=fake)], [renter]))
+    assert snapshot(env, [ESCROW_VAULT, fake]) == before
+    assert (decode(env.svm, job).refund_due, decode(env.svm, job).refunded) == (100_000, 0)
+
+    result = env.send([claim_refund_ix(job, renter.pubkey(), destination=fake)])
+    assert custom_error(result) == ERRORS["InvalidTokenAccount"]
+    assert snapshot(env, [ESCROW_VAULT, fake]) == before
 
 
 def test_price_overflow_blocks_receipts(market_env):
@@ -295,7 +301,8 @@ def test_open_job_from_escrow_vault(market_env):
 
 
 def test_refund_to_carbon_account(market_env):
-    """A K-CARBON account of the renter (wrong mint) as the refund destination."""
+    """A K-CARBON account of the renter (wrong mint) as the refund destination: close_job books
+    the refund in refund_due, and claim_refund rejects the account."""
     from market_testkit import TOKEN_2022_PROGRAM_ID, CARBON_MINT, carbon_account
     from spl.token.instructions import create_associated_token_account
 
@@ -303,7 +310,12 @@ def test_refund_to_carbon_account(market_env):
     provider = env.new_provider()
     renter, job = open_job(env, provider)
     env.send_ok([create_associated_token_account(env.admin.pubkey(), renter.pubkey(), CARBON_MINT, TOKEN_2022_PROGRAM_ID)])
-    before = snapshot(env, [ESCROW_VAULT, job])
-    result = env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=carbon_account(renter.pubkey()))], [renter])
-    assert failed(result)
-    assert snapshot(env, [ESCROW_VAULT, job]) == before
+    destination = carbon_account(renter.pubkey())
+    before = snapshot(env, [ESCROW_VAULT, destination])
+    ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=destination)], [renter]))
+    assert snapshot(env, [ESCROW_VAULT, destination]) == before
+    assert decode(env.svm, job).refund_due == 100_000
+
+    result = env.send([claim_refund_ix(job, renter.pubkey(), destination=destination)])
+    assert custom_error(result) == ERRORS["InvalidTokenAccount"]
+    assert snapshot(env, [ESCROW_VAULT, destination]) == before

@@ -13,7 +13,7 @@ import struct
 import kgpu_token_testkit as token_kit
 import pytest
 from solders.account import Account
-from solders.instruction import Instruction
+from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from solders.transaction_metadata import FailedTransactionMetadata
@@ -31,6 +31,7 @@ from market_testkit import (
     TOKEN_2022_PROGRAM_ID,
     UsageReceipt,
     balance,
+    claim_refund_ix,
     close_job_ix,
     custom_error,
     decode,
@@ -266,17 +267,42 @@ def test_prefunded_job_and_receipt_addresses(market_env):
 # --- closing jobs ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "close_job refunds only to a thawed K-GPU account owned by the renter. Any KYC'd wallet "
-        "can open a 1 K-GPU job on any approved provider, escrowing its whole balance, and then "
-        "close its K-GPU account. A new associated account starts frozen, and only set_kyc by "
-        "the registry authority thaws it, so close_job fails with Token-2022's AccountFrozen and "
-        "the provider's minimum stake stays locked (request_unstake fails with InsufficientStake)."
-    ),
-)
+def close_renter_account(env, renter, payer) -> Pubkey:
+    """Close the renter's K-GPU ATA and recreate it, paid by `payer`; the new account starts frozen."""
+    renter_account = kgpu_account(renter.pubkey())
+    ok(env.send([close_account(CloseAccountParams(program_id=TOKEN_2022_PROGRAM_ID, account=renter_account, dest=renter.pubkey(), owner=renter.pubkey()))], [renter]))
+    ok(env.send([create_associated_token_account(payer.pubkey(), renter.pubkey(), token_kit.mint_address(), TOKEN_2022_PROGRAM_ID)], [payer]))
+    assert token_kit.token_frozen(env.svm, renter_account)
+    return renter_account
+
+
+def thaw_renter_account(env, renter) -> None:
+    """Thaw the renter's K-GPU ATA the way the registry authority does, by running set_kyc again."""
+    registry = env.token.registry
+    ok(env.send([token_kit.set_kyc_ix(registry.pubkey(), env.admin.pubkey(), renter.pubkey(), token_accounts=[kgpu_account(renter.pubkey())])], [registry]))
+    assert not token_kit.token_frozen(env.svm, kgpu_account(renter.pubkey()))
+
+
+def close_with_frozen_renter_account(env, *, budget: int = 100_000):
+    """Open a job, let the renter spend its K-GPU account down and recreate it frozen, and close
+    the job as the provider. Returns (provider, renter, job)."""
+    provider = env.new_provider()
+    renter = env.new_wallet(kgpu=budget)
+    result, job = env.open_job(renter, provider, price=3_000, budget=budget, duration=365 * 86_400)
+    ok(result)
+    close_renter_account(env, renter, provider.wallet)
+    ok(env.send([close_job_ix(provider.wallet.pubkey(), job, renter.pubkey(), provider.address)], [provider.wallet]))
+    return provider, renter, job
+
+
+def escrow_books_balance(env) -> bool:
+    market = decode(env.svm, MARKET)
+    return balance(env.svm, ESCROW_VAULT) == market.total_escrowed + market.unswept_fees
+
+
 def test_closed_renter_account_locks_stake(market_env):
+    """A renter whose K-GPU account was closed and recreated frozen cannot block close_job, so the
+    provider's minimum stake is free again once the job is closed."""
     env = market_env
     provider = env.new_provider()
     renter = env.new_wallet(kgpu=1)
@@ -285,16 +311,143 @@ def test_closed_renter_account_locks_stake(market_env):
     renter_account = kgpu_account(renter.pubkey())
     assert balance(env.svm, renter_account) == 0
 
-    ok(env.send([close_account(CloseAccountParams(program_id=TOKEN_2022_PROGRAM_ID, account=renter_account, dest=renter.pubkey(), owner=renter.pubkey()))], [renter]))
     wallet = provider.wallet
-    ok(env.send([create_associated_token_account(wallet.pubkey(), renter.pubkey(), token_kit.mint_address(), TOKEN_2022_PROGRAM_ID)], [wallet]))
-    assert token_kit.token_frozen(env.svm, renter_account)
+    close_renter_account(env, renter, wallet)
 
     close = env.send([close_job_ix(wallet.pubkey(), job, renter.pubkey(), provider.address)], [wallet])
     unstake = env.send([request_unstake_ix(wallet.pubkey(), decode(env.svm, provider.address).active_stake)], [wallet])
 
     assert not failed(unstake), f"request_unstake failed with {custom_error(unstake)}"
     assert not failed(close), logs(close)
+
+
+def test_deferred_close_books_refund(market_env):
+    env = market_env
+    vault_before = balance(env.svm, ESCROW_VAULT)
+    provider, renter, job = close_with_frozen_renter_account(env)
+
+    state = decode(env.svm, job)
+    assert state.status == 1
+    assert (state.escrowed, state.refunded, state.refund_due) == (0, 0, 100_000)
+    assert state.paid + state.fees + state.refunded + state.refund_due + state.escrowed == state.funded
+    assert decode(env.svm, provider.address).open_jobs == 0
+    assert balance(env.svm, ESCROW_VAULT) == vault_before + 100_000
+    assert balance(env.svm, kgpu_account(renter.pubkey())) == 0
+    assert escrow_books_balance(env)
+
+
+def test_claim_refund_pays_exactly(market_env):
+    env = market_env
+    provider, renter, job = close_with_frozen_renter_account(env)
+    thaw_renter_account(env, renter)
+    escrowed_before = decode(env.svm, MARKET).total_escrowed
+    vault_before = balance(env.svm, ESCROW_VAULT)
+
+    ok(env.send([claim_refund_ix(job, renter.pubkey())]))
+
+    state = decode(env.svm, job)
+    assert (state.refund_due, state.refunded) == (0, 100_000)
+    assert balance(env.svm, kgpu_account(renter.pubkey())) == 100_000
+    assert balance(env.svm, ESCROW_VAULT) == vault_before - 100_000
+    assert decode(env.svm, MARKET).total_escrowed == escrowed_before - 100_000
+    assert escrow_books_balance(env)
+
+
+def test_claim_refund_to_other_account(market_env):
+    env = market_env
+    provider, renter, job = close_with_frozen_renter_account(env)
+    other = kgpu_account(provider.wallet.pubkey())
+    watched = [MARKET, ESCROW_VAULT, job, other]
+    before = token_kit.snapshot(env.svm, watched)
+
+    result = env.send([claim_refund_ix(job, renter.pubkey(), destination=other)])
+
+    assert custom_error(result) == ERRORS["InvalidTokenAccount"]
+    assert token_kit.snapshot(env.svm, watched) == before
+
+
+def test_claim_refund_to_frozen_account(market_env):
+    env = market_env
+    provider, renter, job = close_with_frozen_renter_account(env)
+    watched = [MARKET, ESCROW_VAULT, job, kgpu_account(renter.pubkey())]
+    before = token_kit.snapshot(env.svm, watched)
+
+    result = env.send([claim_refund_ix(job, renter.pubkey())])
+
+    assert failed(result)
+    assert token_kit.snapshot(env.svm, watched) == before
+
+
+def test_claim_refund_twice(market_env):
+    env = market_env
+    provider, renter, job = close_with_frozen_renter_account(env)
+    thaw_renter_account(env, renter)
+    ok(env.send([claim_refund_ix(job, renter.pubkey())]))
+    watched = [MARKET, ESCROW_VAULT, job, kgpu_account(renter.pubkey())]
+    before = token_kit.snapshot(env.svm, watched)
+
+    result = env.send([claim_refund_ix(job, renter.pubkey())])
+
+    assert custom_error(result) == ERRORS["NothingToRefund"]
+    assert token_kit.snapshot(env.svm, watched) == before
+
+
+def test_claim_refund_open_or_paid_job(market_env):
+    env = market_env
+    provider = env.new_provider()
+    renter = env.new_wallet(kgpu=200_000)
+    result, open_job = env.open_job(renter, provider)
+    ok(result)
+    result, paid_job = env.open_job(renter, provider)
+    ok(result)
+    ok(env.send([close_job_ix(renter.pubkey(), paid_job, renter.pubkey(), provider.address)], [renter]))
+
+    for job in (open_job, paid_job):
+        result = env.send([claim_refund_ix(job, renter.pubkey())])
+        assert custom_error(result) == ERRORS["NothingToRefund"]
+
+
+def test_unstake_after_deferred_close(market_env):
+    env = market_env
+    provider, renter, job = close_with_frozen_renter_account(env)
+    wallet = provider.wallet
+    stake = decode(env.svm, provider.address).active_stake
+
+    ok(env.send([request_unstake_ix(wallet.pubkey(), stake)], [wallet]))
+
+    state = decode(env.svm, provider.address)
+    assert (state.active_stake, state.unbonding_stake) == (0, stake)
+    assert decode(env.svm, job).refund_due == 100_000
+
+
+def test_close_to_memo_required_account(market_env):
+    """A renter's account that requires a memo on incoming transfers would make the refund
+    transfer fail, so close_job books the refund instead."""
+    env = market_env
+    provider = env.new_provider()
+    renter = env.new_wallet(kgpu=100_000)
+    result, job = env.open_job(renter, provider)
+    ok(result)
+    renter_account = kgpu_account(renter.pubkey())
+    # Token-2022 Reallocate (29) adds room for MemoTransfer (extension type 8), then
+    # MemoTransferExtension (30) Enable (0) requires memos on incoming transfers.
+    reallocate = Instruction(TOKEN_2022_PROGRAM_ID, bytes([29]) + struct.pack("<H", 8), [
+        AccountMeta(renter_account, False, True),
+        AccountMeta(renter.pubkey(), True, True),
+        AccountMeta(SYSTEM_PROGRAM_ID, False, False),
+        AccountMeta(renter.pubkey(), True, False),
+    ])
+    enable_memo = Instruction(TOKEN_2022_PROGRAM_ID, bytes([30, 0]), [
+        AccountMeta(renter_account, False, True),
+        AccountMeta(renter.pubkey(), True, False),
+    ])
+    ok(env.send([reallocate, enable_memo], [renter]))
+
+    ok(env.send([close_job_ix(provider.wallet.pubkey(), job, renter.pubkey(), provider.address)], [provider.wallet]))
+
+    assert decode(env.svm, job).refund_due == 100_000
+    assert balance(env.svm, renter_account) == 0
+    assert decode(env.svm, provider.address).open_jobs == 0
 
 
 @pytest.mark.xfail(
@@ -323,15 +476,6 @@ def test_close_before_settlement_skips_payment(market_env):
     assert balance(env.svm, provider_account) > provider_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "open_job checks the renter's jurisdiction against the market's blocked list only. A "
-        "jurisdiction that the token config blocks after the renter's KYC was set is still "
-        "accepted by the market, and the renter's thawed K-GPU account stays usable until the "
-        "registry authority runs set_kyc for it."
-    ),
-)
 def test_open_job_token_blocked_jurisdiction(market_env):
     env = market_env
     provider = env.new_provider()
@@ -341,4 +485,4 @@ def test_open_job_token_blocked_jurisdiction(market_env):
 
     result, job = env.open_job(renter, provider)
 
-    assert failed(result), f"the job opened and escrowed {decode(env.svm, job).funded} K-GPU"
+    assert custom_error(result) == ERRORS["JurisdictionBlocked"], f"the job opened and escrowed {decode(env.svm, job).funded} K-GPU"

@@ -20,7 +20,7 @@ from kgpu.i18n import CATALOGUE
 WIDE = {"COLUMNS": "400", "TERMINAL_WIDTH": "400", "NO_COLOR": "1"}
 EXPECTED_TREE = {
     ("wallet",): {"new", "show", "balance", "transfer"},
-    ("job",): {"open", "list", "show", "close"},
+    ("job",): {"open", "list", "show", "close", "claim-refund"},
     ("provider",): {"register", "stake", "unstake", "withdraw", "claim", "serve"},
     ("admin",): {"init", "oracle-set", "params", "pause", "kyc", "approve"},
     ("custodian",): {"report"},

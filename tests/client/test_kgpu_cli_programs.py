@@ -248,6 +248,11 @@ def test_program_flow_through_cli(wallets: Wallets) -> None:
     assert data["job"]["status"] == "closed"
     assert data["job"]["refunded"] == BUDGET
     assert data["job"]["escrowed"] == 0
+    assert data["job"]["refund_due"] == 0
+    # The renter's account took the refund, so nothing is left to claim.
+    code, data = kgpu(wallets, wallets.provider, "job", "claim-refund", job_address)
+    assert code == 1
+    assert data["error"]["type"] == "NothingToRefundError"
     code, data = kgpu(wallets, wallets.renter, "job", "list")
     assert data["count"] == 0
     code, data = kgpu(wallets, wallets.renter, "job", "list", "--status", "closed")

@@ -164,7 +164,7 @@ def test_decode_account_rejects_unknown(data: bytes, message: str) -> None:
 def test_decode_rejects_wrong_type(market_env: SdkMarketEnv) -> None:
     data = market_env.data(market.market_address())
 
-    with pytest.raises(market.AccountDecodeError, match="a Job account has 240 bytes, got 456"):
+    with pytest.raises(market.AccountDecodeError, match="a Job account has 248 bytes, got 456"):
         market.Job.from_bytes(data)
     with pytest.raises(market.AccountDecodeError, match="Provider discriminator"):
         market.Provider.from_bytes(account_discriminator("Job") + data[8:248])

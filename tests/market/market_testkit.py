@@ -275,6 +275,14 @@ def close_job_ix(caller: Pubkey, job: Pubkey, renter: Pubkey, provider: Pubkey, 
     })
 
 
+def claim_refund_ix(job: Pubkey, renter: Pubkey, *, destination: Pubkey | None = None) -> Instruction:
+    return market_ix("claim_refund", {}, {
+        "job": job, "market": MARKET, "destination": destination or kgpu_account(renter),
+        "escrow_vault": ESCROW_VAULT, "vault_authority": AUTHORITY, "kgpu_mint": KGPU_MINT,
+        "token_program": TOKEN_2022_PROGRAM_ID,
+    })
+
+
 @dataclass
 class UsageReceipt:
     """The signed fields of a kind-16 message."""

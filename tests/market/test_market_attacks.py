@@ -28,6 +28,7 @@ from market_testkit import (
     UsageReceipt,
     approve_provider_ix,
     balance,
+    claim_refund_ix,
     claim_rewards_ix,
     close_job_ix,
     custom_error,
@@ -315,8 +316,17 @@ def test_close_by_stranger_before_end(setup):
 
 
 def test_close_refund_to_other_account(setup):
+    """Another wallet's K-GPU account never receives the refund: close_job books it instead."""
     env, provider, renter, job = setup
-    assert_error(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=kgpu_account(provider.wallet.pubkey()))], [renter]), "InvalidTokenAccount")
+    other = kgpu_account(provider.wallet.pubkey())
+    other_before = balance(env.svm, other)
+    ok(env.send([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address, destination=other)], [renter]))
+    assert balance(env.svm, other) == other_before
+    assert decode(env.svm, job).refund_due == 100_000
+
+    assert_error(env.send([claim_refund_ix(job, renter.pubkey(), destination=other)]), "InvalidTokenAccount")
+    assert balance(env.svm, other) == other_before
+    assert decode(env.svm, job).refund_due == 100_000
 
 
 def test_close_twice(setup):

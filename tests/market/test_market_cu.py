@@ -29,12 +29,14 @@ OWN_CU_CAPS = {
     "register_provider, pre-funded": 2_000,  # 1,958
     "approve_provider": 790,  # 774
     "stake": 1_140,  # 1,111
-    "open_job": 2_320,  # 2,273
+    "open_job": 2_160,  # 2,110
     # settle_receipt's cap is its target, 100 under the 3,000 system target for own units.
     "settle_receipt": 2_900,  # 2,884
     "sweep_fees": 760,  # 742
     "sweep_fees, nothing to sweep": 300,  # 287
-    "close_job": 1_500,  # 1,464
+    "close_job": 1_320,  # 1,294
+    "close_job, refund booked": 1_000,  # 973
+    "claim_refund": 1_000,  # 978
     "claim_rewards": 1_100,  # 1,075
     "claim_rewards, with sweep": 1_570,  # 1,531
     "request_unstake": 1_040,  # 1,014

@@ -10,6 +10,7 @@ from anchorpy import EventParser
 
 from market_testkit import (
     CODER,
+    ESCROW_VAULT,
     IDL,
     IDL_JSON,
     INSURANCE_VAULT,
@@ -19,6 +20,7 @@ from market_testkit import (
     Slash,
     UsageReceipt,
     approve_provider_ix,
+    claim_refund_ix,
     claim_rewards_ix,
     close_job_ix,
     receipt_address,
@@ -48,7 +50,7 @@ def type_fields(name: str):
 
 def test_idl_loads_with_program_address():
     assert str(IDL.address) == str(PROGRAM_ID)
-    assert len(IDL.instructions) == 15
+    assert len(IDL.instructions) == 16
 
 
 def test_instruction_discriminators_match_dispatch():
@@ -68,7 +70,7 @@ def test_error_codes_match_enum_order():
 
 def test_account_layout_sizes_match_program():
     # Sizes asserted at compile time in programs/kgpu_market/src/state.rs.
-    expected = {"Market": 456, "Provider": 248, "Job": 240, "Receipt": 200}
+    expected = {"Market": 456, "Provider": 248, "Job": 248, "Receipt": 200}
     for name, size in expected.items():
         assert 8 + sum(borsh_size(field["type"]) for field in type_fields(name)) == size, name
 
@@ -94,6 +96,11 @@ def test_every_account_and_event_decodes(env):
     now = env.token.now()
     collect(env.settle(UsageReceipt(job, 1, 3_600, now - 3_600, now, 100, 50), provider))
     collect(env.send_ok([close_job_ix(renter.pubkey(), job, renter.pubkey(), provider.address)], [renter]))
+    # A second job closed to a foreign account books its refund, which claim_refund then pays.
+    deferred_result, deferred_job = env.open_job(renter, provider)
+    collect(deferred_result)
+    collect(env.send_ok([close_job_ix(renter.pubkey(), deferred_job, renter.pubkey(), provider.address, destination=ESCROW_VAULT)], [renter]))
+    collect(env.send_ok([claim_refund_ix(deferred_job, renter.pubkey())]))
     collect(env.send_ok([claim_rewards_ix(provider.wallet.pubkey())], [provider.wallet]))
     collect(env.send_ok([request_unstake_ix(provider.wallet.pubkey(), 1_000)], [provider.wallet]))
     env.token.set_time(now + env.market().unbonding_period)
@@ -106,6 +113,7 @@ def test_every_account_and_event_decodes(env):
     assert set(seen_events) == {event["name"] for event in IDL_JSON["events"]}
     assert seen_events["ReceiptSettled"].payment == 3_000
     assert seen_events["ProviderSlashed"].amount == 10
+    assert seen_events["RefundClaimed"].amount == 100_000
     assert seen_events["MarketInitialized"].fee_bps == env.market().fee_bps
 
     for address, name in [(MARKET, "Market"), (provider.address, "Provider"), (job, "Job"), (receipt_address(job, 1)[0], "Receipt")]:

@@ -1,9 +1,11 @@
-"""Hypothesis state machine over kgpu_market: random jobs, receipts, closes, stake moves, claims,
-fee sweeps and slashes, checking escrow and stake conservation against the token balances after
+"""Hypothesis state machine over kgpu_market: random jobs, receipts, closes, refund claims, stake
+moves, claims, fee sweeps and slashes. A close to a foreign account books the refund for
+claim_refund. The machine checks escrow and stake conservation against the token balances after
 every step.
 
 Settlement leaves each fee in the escrow vault as `Market.unswept_fees` until `sweep_fees` or a
-claim moves it. So the escrow vault's balance is `total_escrowed + unswept_fees`, and the reward
+claim moves it, and a refund booked by close_job stays there in `total_escrowed` until
+claim_refund pays it. So the escrow vault's balance is `total_escrowed + unswept_fees`, and the reward
 vault's balance plus `unswept_fees` is every fee not yet claimed."""
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from market_testkit import (
     Slash,
     UsageReceipt,
     balance,
+    claim_refund_ix,
     claim_rewards_ix,
     close_job_ix,
     decode,
+    kgpu_account,
     make_market_env,
     request_unstake_ix,
     stake_ix,
@@ -85,15 +89,34 @@ class MarketMachine(RuleBasedStateMachine):
             assert not succeeded(result), "a replayed receipt settled"
 
     @precondition(lambda self: self.jobs)
-    @rule(index=st.integers(0, 50), by_renter=st.booleans())
-    def close(self, index, by_renter):
+    @rule(index=st.integers(0, 50), by_renter=st.booleans(), to_foreign=st.booleans())
+    def close(self, index, by_renter, to_foreign):
         job, renter, provider = self.jobs[index % len(self.jobs)]
         caller = renter if by_renter else self.stranger
         state = decode(self.env.svm, job)
-        result = self.env.send([close_job_ix(caller.pubkey(), job, renter.pubkey(), provider.address)], [caller])
-        succeeded(result, "close")
+        destination = kgpu_account(self.stranger.pubkey()) if to_foreign else None
+        result = self.env.send([close_job_ix(caller.pubkey(), job, renter.pubkey(), provider.address, destination=destination)], [caller])
+        succeeded(result, "close to foreign account" if to_foreign else "close")
         if not by_renter and self.env.token.now() < state.end_time:
             assert not succeeded(result), "a stranger closed a job before its end time"
+        if succeeded(result):
+            closed = decode(self.env.svm, job)
+            assert closed.refund_due == (state.escrowed if to_foreign else 0)
+
+    @precondition(lambda self: self.jobs)
+    @rule(index=st.integers(0, 50), to_renter=st.booleans())
+    def claim_refund(self, index, to_renter):
+        job, renter, _ = self.jobs[index % len(self.jobs)]
+        due = decode(self.env.svm, job).refund_due
+        destination = None if to_renter else kgpu_account(self.stranger.pubkey())
+        result = self.env.send([claim_refund_ix(job, renter.pubkey(), destination=destination)])
+        succeeded(result, "claim_refund" if to_renter else "claim_refund to foreign account")
+        if to_renter and due > 0:
+            assert succeeded(result), "claim_refund to the renter failed with a refund due"
+            assert decode(self.env.svm, job).refund_due == 0
+        else:
+            assert not succeeded(result), "claim_refund paid a foreign account or nothing due"
+            assert decode(self.env.svm, job).refund_due == due
 
     @rule(seconds=st.sampled_from([60, 3_600, 86_400, 7 * 86_400]))
     def advance_time(self, seconds):
@@ -150,8 +173,8 @@ class MarketMachine(RuleBasedStateMachine):
         total_escrowed = 0
         for job, _, _ in self.jobs:
             state = decode(self.env.svm, job)
-            assert state.paid + state.fees + state.refunded + state.escrowed == state.funded
-            total_escrowed += state.escrowed
+            assert state.paid + state.fees + state.refunded + state.refund_due + state.escrowed == state.funded
+            total_escrowed += state.escrowed + state.refund_due
         market = self.env.market()
         assert market.total_escrowed == total_escrowed
         assert balance(self.env.svm, ESCROW_VAULT) == total_escrowed + market.unswept_fees

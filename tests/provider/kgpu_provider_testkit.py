@@ -204,8 +204,9 @@ def job_account_bytes(
         + struct.pack("<q", 0)  # closed_at
         + struct.pack("<IBB", gpu_count, status, 254)
         + bytes(2)
+        + struct.pack("<Q", 0)  # refund_due
     )
-    assert len(data) == 240
+    assert len(data) == 248
     return data
 
 

@@ -109,8 +109,8 @@ def test_decode_job_account_fields() -> None:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (bytes(240), "discriminator"),
-        (JOB_DISCRIMINATOR + bytes(100), "240 bytes"),
+        (bytes(248), "discriminator"),
+        (JOB_DISCRIMINATOR + bytes(100), "248 bytes"),
     ],
 )
 def test_decode_job_account_rejects_other_data(data: bytes, reason: str) -> None:
@@ -138,7 +138,7 @@ def fake_rpc() -> Iterator[FakeRpc]:
             (Pubkey.from_bytes(hashlib.sha256(b"open job").digest()), job_account_bytes(provider=provider, gpu_count=3, last_sequence=5)),
             (Pubkey.from_bytes(hashlib.sha256(b"closed job").digest()), job_account_bytes(provider=provider, status=1)),
             (Pubkey.from_bytes(hashlib.sha256(b"other job").digest()), job_account_bytes(provider=other)),
-            (Pubkey.from_bytes(hashlib.sha256(b"not a job").digest()), bytes(240)),
+            (Pubkey.from_bytes(hashlib.sha256(b"not a job").digest()), bytes(248)),
         ]
     )
     with rpc:
@@ -155,7 +155,7 @@ def test_chain_source_request_filters(fake_rpc: FakeRpc) -> None:
     assert program == str(PROGRAM_ID)
     assert options["encoding"] == "base64"
     assert options["filters"] == [
-        {"dataSize": 240},
+        {"dataSize": 248},
         {"memcmp": {"offset": 0, "encoding": "base58", "bytes": _b58(JOB_DISCRIMINATOR)}},
         {"memcmp": {"offset": 40, "encoding": "base58", "bytes": str(provider)}},
         # base58 of the single byte 0: status open

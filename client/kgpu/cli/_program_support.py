@@ -154,6 +154,7 @@ def job_fields(address: Pubkey, job: Job) -> dict[str, Any]:
         "paid": job.paid,
         "fees": job.fees,
         "refunded": job.refunded,
+        "refund_due": job.refund_due,
         "opened_at": job.opened_at,
         "end_time": job.end_time,
         "closed_at": job.closed_at,

@@ -325,6 +325,38 @@ def register(app: typer.Typer, lang: Language) -> None:
             def render(console: Console) -> None:
                 closed = data["job"]
                 console.print(settings.text("job.closed", job=closed["address"], refund=f"{closed['refunded']:,}"))
+                if closed["refund_due"]:
+                    console.print(settings.text("job.refund_booked", job=closed["address"], refund=f"{closed['refund_due']:,}"))
+
+            out.result(data, render)
+
+        run_command(ctx, body)
+
+    @job.command("claim-refund", help=t("help.job_claim_refund"))
+    def job_claim_refund(
+        ctx: typer.Context,
+        job_address: Annotated[str, typer.Argument(metavar="JOB", help=t("arg.job"), show_default=False)],
+        priority_fee: PriorityFee = 0,
+    ) -> None:
+        def body(settings: Settings, out: Output) -> None:
+            address = parse_pubkey(job_address)
+            wallet = load_keypair(settings.keypair_path)
+
+            async def run() -> dict[str, Any]:
+                async with open_clients(settings, [TOKEN, MARKET], priority_fee=priority_fee) as clients:
+                    before = await clients.market.get_job(address)
+                    if before is None:
+                        raise JobNotFoundError(address=str(address))
+                    sent = await clients.market.claim_refund(payer=wallet, job=address)
+                    after = await clients.market.get_job(address)
+                    assert after is not None, f"claim_refund landed but {address} does not exist"
+                    return {**sent_fields(sent), "amount": before.refund_due, "job": job_fields(address, after)}
+
+            with out.progress("progress.send", url=settings.cluster.rpc_url):
+                data = asyncio.run(run())
+
+            def render(console: Console) -> None:
+                console.print(settings.text("job.refund_claimed", job=data["job"]["address"], refund=f"{data['amount']:,}"))
 
             out.result(data, render)
 

@@ -22,11 +22,11 @@ Provider (248)  8 authority | 40 node_key | 72 gpu_model [32] | 104 active_stake
                 | 200 carbon_credits | 208 co2_grams | 216 gpu_seconds | 224 receipt_count
                 | 232 gpu_count u32 | 236 region [2] | 238 energy_source | 239 approved
                 | 240 reserved [4] | 244 open_jobs u32
-Job (240)       8 renter | 40 provider | 72 provider_authority | 104 nonce | 112 price_per_gpu_hour
+Job (248)       8 renter | 40 provider | 72 provider_authority | 104 nonce | 112 price_per_gpu_hour
                 | 120 funded | 128 escrowed | 136 paid | 144 fees | 152 refunded | 160 opened_at i64
                 | 168 end_time i64 | 176 last_sequence | 184 receipt_count | 192 gpu_seconds
                 | 200 energy_wh | 208 renewable_wh | 216 co2_grams | 224 closed_at i64
-                | 232 gpu_count u32 | 236 status | 237 bump
+                | 232 gpu_count u32 | 236 status | 237 bump | 238 reserved [2] | 240 refund_due
 Receipt (200)   8 job | 40 provider | 72 usage_hash [32] | 104 sequence | 112 gpu_seconds
                 | 120 window_start i64 | 128 window_end i64 | 136 energy_wh | 144 renewable_wh
                 | 152 payment | 160 fee | 168 co2_grams | 176 settled_at i64 | 184 slot | 192 bump
@@ -294,11 +294,11 @@ class Provider:
 class Job:
     """A renter's job with a provider and its escrow (PDA `["job", renter, nonce]`).
 
-    Escrow conservation: `paid + fees + refunded + escrowed == funded`.
+    Escrow conservation: `paid + fees + refunded + refund_due + escrowed == funded`.
     """
 
     NAME: ClassVar[str] = "Job"
-    SIZE: ClassVar[int] = 240
+    SIZE: ClassVar[int] = 248
 
     renter: Pubkey
     provider: Pubkey
@@ -316,6 +316,7 @@ class Job:
     """Paid to the provider after fees."""
     fees: int
     refunded: int
+    """Paid back to the renter's token account."""
     opened_at: int
     end_time: int
     """From this unix time on, anyone may close the job."""
@@ -332,6 +333,9 @@ class Job:
     """The provider's GPU count when the job opened."""
     status: JobStatus
     bump: int
+    refund_due: int = 0
+    """Refund that `close_job` booked because its destination could not receive it, payable by
+    `claim_refund`; 0 once paid."""
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Job:
@@ -344,7 +348,8 @@ class Job:
             status = JobStatus(data[236])
         except ValueError:
             raise AccountDecodeError(f"unknown job status {data[236]}: the account is corrupt") from None
-        return cls(renter, provider, provider_authority, *counters, gpu_count, status, data[237])
+        (refund_due,) = struct.unpack_from("<Q", data, 240)
+        return cls(renter, provider, provider_authority, *counters, gpu_count, status, data[237], refund_due)
 
     @property
     def is_open(self) -> bool:

@@ -51,8 +51,8 @@ MARKET_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "The provider's active stake is below min_stake_per_gpu times gpu_count, or an unstake would take it below that while the provider has open jobs (instruction {index}, kgpu_market error {code}): to open a job, stake more K-GPU; to unstake, request less or wait until the provider's jobs are closed.",
     },
     "error.kgpu_market.jurisdiction_blocked": {
-        "ko": "임차인의 KYC 관할이 마켓의 차단 목록에 있습니다(명령어 {index}번, kgpu_market 오류 {code}). 이 관할의 지갑은 작업을 열 수 없습니다.",
-        "en": "The renter's KYC jurisdiction is on the market's blocked list (instruction {index}, kgpu_market error {code}): wallets from this jurisdiction cannot open jobs.",
+        "ko": "임차인의 KYC 관할이 마켓 또는 토큰 프로그램의 차단 목록에 있습니다(명령어 {index}번, kgpu_market 오류 {code}). 이 관할의 지갑은 작업을 열 수 없습니다.",
+        "en": "The renter's KYC jurisdiction is on the market's or the token program's blocked list (instruction {index}, kgpu_market error {code}): wallets from this jurisdiction cannot open jobs.",
     },
     "error.kgpu_market.region_blocked": {
         "ko": "공급자의 지역이 마켓의 차단 목록에 있습니다(명령어 {index}번, kgpu_market 오류 {code}). 차단되지 않은 지역의 공급자를 고르세요.",
@@ -129,6 +129,10 @@ MARKET_MESSAGES: Mapping[str, Mapping[str, str]] = {
     "error.kgpu_market.invalid_vault_kind": {
         "ko": "금고 종류가 0(스테이크), 1(보상), 2(보험), 3(에스크로)가 아닙니다(명령어 {index}번, kgpu_market 오류 {code}). 이 네 값 중 하나를 쓰세요.",
         "en": "The vault kind is not 0 (stake), 1 (reward), 2 (insurance) or 3 (escrow) (instruction {index}, kgpu_market error {code}): use one of these four values.",
+    },
+    "error.kgpu_market.nothing_to_refund": {
+        "ko": "작업에 지급할 환불이 없습니다(명령어 {index}번, kgpu_market 오류 {code}). 작업이 아직 진행 중이거나 환불이 이미 지급되었습니다.",
+        "en": "The job has no refund due (instruction {index}, kgpu_market error {code}): the job is still open, or its refund was already paid.",
     },
 }
 

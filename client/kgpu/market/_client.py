@@ -37,6 +37,7 @@ from kgpu.market._instructions import (
     MarketParams,
     approve_provider_instruction,
     claim_rewards_instruction,
+    claim_refund_instruction,
     close_job_instruction,
     market_quorum_instruction,
     open_job_instruction,
@@ -419,7 +420,9 @@ class MarketClient:
 
         The renter or the job's provider authority may close at any time, anyone else from the
         job's end time on. The refund goes to `destination`, by default the renter's K-GPU
-        associated token account, whoever closes.
+        associated token account, whoever closes. If that account cannot receive it (closed or
+        frozen, for example), the job still closes and the refund waits in `Job.refund_due` for
+        :meth:`claim_refund`.
 
         Raises:
             JobNotFoundError: no job exists at `job`.
@@ -435,6 +438,25 @@ class MarketClient:
             token_program_id=self.token_program_id,
         )
         return await self.sender.send([instruction], payer=caller)
+
+    async def claim_refund(self, *, payer: Keypair, job: Pubkey, destination: Pubkey | None = None) -> SentTransaction:
+        """Send `claim_refund`, paid by `payer`, which may be any wallet.
+
+        Pays the job's `refund_due` to `destination`, by default the renter's K-GPU associated
+        token account, which must be thawed.
+
+        Raises:
+            JobNotFoundError: no job exists at `job`.
+        """
+        stored = await self._require_job(job)
+        instruction = claim_refund_instruction(
+            job=job,
+            renter=stored.renter,
+            destination=destination,
+            program_id=self.program_id,
+            token_program_id=self.token_program_id,
+        )
+        return await self.sender.send([instruction], payer=payer)
 
     async def settle_receipt(
         self,

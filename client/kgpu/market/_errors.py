@@ -30,6 +30,7 @@ __all__ = [
     "InvalidSlashSequenceError",
     "InvalidTokenAccountError",
     "InvalidVaultKindError",
+    "NothingToRefundError",
     "JobClosedError",
     "JobNotEndedError",
     "JobNotFoundError",
@@ -296,3 +297,11 @@ class InvalidVaultKindError(KgpuMarketError):
 
     error_name = "InvalidVaultKind"
     key = "error.kgpu_market.invalid_vault_kind"
+
+
+@register_program_error(KGPU_MARKET_PROGRAM_ID, 6027)
+class NothingToRefundError(KgpuMarketError):
+    """6027 `NothingToRefund`: the job has no refund due, because it is open or its refund was paid."""
+
+    error_name = "NothingToRefund"
+    key = "error.kgpu_market.nothing_to_refund"

@@ -57,6 +57,7 @@ __all__ = [
     "VaultKind",
     "approve_provider_instruction",
     "claim_rewards_instruction",
+    "claim_refund_instruction",
     "close_job_instruction",
     "initialize_carbon_mint_instruction",
     "initialize_market_instruction",
@@ -540,6 +541,10 @@ def close_job_instruction(
 ) -> Instruction:
     """Build `close_job`: refund the job's escrow to the renter and close the job.
 
+    When `destination` is not a usable K-GPU account of the renter (missing, frozen, another
+    mint or owner, or requiring memos), the program closes the job anyway and books the refund
+    in `Job.refund_due` for `claim_refund_instruction`.
+
     Args:
         caller: Signer. The renter or `Job.provider_authority` at any time, anyone else from
             `Job.end_time` on. The refund goes to the renter either way.
@@ -559,6 +564,35 @@ def close_job_instruction(
         _meta(provider, writable=True),
     ]
     return Instruction(program_id, instruction_discriminator("close_job"), accounts)
+
+
+def claim_refund_instruction(
+    *,
+    job: Pubkey,
+    renter: Pubkey,
+    destination: Pubkey | None = None,
+    program_id: Pubkey = KGPU_MARKET_PROGRAM_ID,
+    token_program_id: Pubkey = KGPU_TOKEN_PROGRAM_ID,
+) -> Instruction:
+    """Build `claim_refund`: pay a closed job's `refund_due` to the renter and set it to zero.
+
+    Needs no signer besides the fee payer. The program rejects a `destination` that is not a
+    K-GPU account owned by the renter, and the token program rejects a frozen one.
+
+    Args:
+        job: The `Job` account.
+        renter: `Job.renter`, whose K-GPU associated token account is the default `destination`.
+    """
+    accounts = [
+        _meta(job, writable=True),
+        _meta(market_address(program_id), writable=True),
+        _meta(destination or token_account_address(renter, token_program_id), writable=True),
+        _meta(escrow_vault_address(program_id), writable=True),
+        _meta(authority_address(program_id)),
+        _meta(mint_address(token_program_id)),
+        _meta(TOKEN_2022_PROGRAM_ID),
+    ]
+    return Instruction(program_id, instruction_discriminator("claim_refund"), accounts)
 
 
 def settle_receipt_instruction(

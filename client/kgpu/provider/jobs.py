@@ -1,6 +1,6 @@
 """Sources of the node's open jobs: the market program's Job accounts, or a fixed list.
 
-Job account of ``kgpu_market`` (240 bytes, integers little-endian; the full table is drawn in
+Job account of ``kgpu_market`` (248 bytes, integers little-endian; the full table is drawn in
 ``programs/kgpu_market/src/state.rs``). The agent reads these fields:
 
 ```text
@@ -49,7 +49,7 @@ __all__ = [
 logger = logging.getLogger("kgpu.provider")
 
 JOB_DISCRIMINATOR = hashlib.sha256(b"account:Job").digest()[:8]
-JOB_ACCOUNT_SIZE = 240
+JOB_ACCOUNT_SIZE = 248
 
 PROVIDER_OFFSET = 40
 OPENED_AT_OFFSET = 160
@@ -93,7 +93,7 @@ def decode_job_account(data: bytes) -> JobAccount:
     """Decode a Job account's data, laid out as the module docstring shows.
 
     Raises:
-        ValueError: the data is not 240 bytes or does not start with the Job discriminator.
+        ValueError: the data is not 248 bytes or does not start with the Job discriminator.
     """
     if len(data) != JOB_ACCOUNT_SIZE:
         raise ValueError(f"a Job account has {JOB_ACCOUNT_SIZE} bytes, got {len(data)}")

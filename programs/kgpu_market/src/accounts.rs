@@ -51,6 +51,61 @@ pub fn check_token_account(account: &AccountInfo, mint: &Pubkey, owner: &Pubkey)
     Ok(())
 }
 
+/// Token-2022 account state `Initialized`: neither uninitialized (0) nor frozen (2).
+const ACCOUNT_STATE_INITIALIZED: u8 = 1;
+/// Token-2022 extension type `MemoTransfer`, whose one-byte value requires a memo before every
+/// incoming transfer.
+const EXTENSION_MEMO_TRANSFER: u16 = 8;
+
+/// Returns whether a K-GPU transfer to `account` can succeed: a writable, initialized and not
+/// frozen Token-2022 account of `mint` owned by `owner` that does not require incoming memos.
+///
+/// `close_job` books the refund instead of paying it when this returns false, so that neither
+/// a closed nor a frozen account of the renter can block the close.
+pub fn is_refundable_token_account(account: &AccountInfo, mint: &Pubkey, owner: &Pubkey) -> bool {
+    if !account.is_writable() || !pubkey_eq(account.owner(), &TOKEN_2022_PROGRAM_ID) {
+        return false;
+    }
+    let Ok(data) = account.try_borrow_data() else {
+        return false;
+    };
+    if data.len() < ACCOUNT_LEN || data[layout::ACCOUNT_STATE] != ACCOUNT_STATE_INITIALIZED {
+        return false;
+    }
+    // SAFETY: the data is at least 165 bytes and `Pubkey` has alignment 1.
+    let (account_mint, account_owner) = unsafe {
+        (
+            &*(data.as_ptr().add(layout::ACCOUNT_MINT) as *const Pubkey),
+            &*(data.as_ptr().add(layout::ACCOUNT_OWNER) as *const Pubkey),
+        )
+    };
+    if !pubkey_eq(account_mint, mint) || !pubkey_eq(account_owner, owner) {
+        return false;
+    }
+    !requires_incoming_memo(&data)
+}
+
+/// Returns whether the extensions of a Token-2022 account include an enabled `MemoTransfer`.
+///
+/// Extensions follow the 165-byte base and the one-byte account type as TLV entries: a u16
+/// type, a u16 length and the value, all little-endian.
+fn requires_incoming_memo(data: &[u8]) -> bool {
+    let mut offset = ACCOUNT_LEN + 1;
+    while offset + 4 <= data.len() {
+        let extension = u16::from_le_bytes([data[offset], data[offset + 1]]);
+        let length = u16::from_le_bytes([data[offset + 2], data[offset + 3]]) as usize;
+        let value = offset + 4;
+        if extension == 0 {
+            return false;
+        }
+        if extension == EXTENSION_MEMO_TRANSFER {
+            return data.get(value).is_some_and(|&required| required != 0);
+        }
+        offset = value + length;
+    }
+    false
+}
+
 /// Creates `new.account`, rent exempt under `rent` and signed by `signer` (the PDA's seeds,
 /// bump last).
 ///

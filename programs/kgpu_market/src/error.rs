@@ -29,7 +29,7 @@ pub enum MarketError {
     /// The provider's active stake is below `min_stake_per_gpu * gpu_count` when a job opens,
     /// or an unstake would take it below that while the provider has open jobs.
     InsufficientStake,
-    /// The renter's KYC jurisdiction is on the market's blocked list.
+    /// The renter's KYC jurisdiction is on the market's or the token program's blocked list.
     JurisdictionBlocked,
     /// The provider's region is on the market's blocked list.
     RegionBlocked,
@@ -77,6 +77,9 @@ pub enum MarketError {
     InvalidJobNonce = 6025,
     /// The vault kind is not 0 (stake), 1 (reward), 2 (insurance) or 3 (escrow).
     InvalidVaultKind = 6026,
+    /// The job has no refund due: it is open, its refund was paid at `close_job`, or
+    /// `claim_refund` already paid it.
+    NothingToRefund = 6027,
 }
 
 impl From<MarketError> for ProgramError {

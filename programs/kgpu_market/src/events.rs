@@ -21,6 +21,7 @@ pub const JOB_CLOSED: [u8; 8] = event_discriminator("JobClosed");
 pub const RECEIPT_SETTLED: [u8; 8] = event_discriminator("ReceiptSettled");
 pub const PROVIDER_SLASHED: [u8; 8] = event_discriminator("ProviderSlashed");
 pub const FEES_SWEPT: [u8; 8] = event_discriminator("FeesSwept");
+pub const REFUND_CLAIMED: [u8; 8] = event_discriminator("RefundClaimed");
 
 /// An event whose `#[repr(C)]` struct is laid out as its Borsh encoding, discriminator first.
 ///

@@ -16,6 +16,7 @@
 //! | `approve_provider` | registry authority of the token program's config |
 //! | `open_job` | renter with valid KYC |
 //! | `close_job` | renter or the job's provider authority, or anyone after the job's end time |
+//! | `claim_refund` | anyone; pays only the job's renter |
 //! | `settle_receipt`, `slash` | m of n oracle keys (Ed25519 precompile) |
 //! | `sweep_fees` | anyone |
 //!
@@ -68,6 +69,7 @@ const CLOSE_JOB: u64 = tag("close_job");
 const SETTLE_RECEIPT: u64 = tag("settle_receipt");
 const SLASH: u64 = tag("slash");
 const SWEEP_FEES: u64 = tag("sweep_fees");
+const CLAIM_REFUND: u64 = tag("claim_refund");
 
 fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     if !pubkey_eq(program_id, &addresses::ID) {
@@ -91,6 +93,7 @@ fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8
         CLOSE_JOB => close_job::process(program_id, accounts, args),
         SLASH => slash::process(program_id, accounts, args),
         SWEEP_FEES => sweep_fees::process(program_id, accounts, args),
+        CLAIM_REFUND => claim_refund::process(program_id, accounts, args),
         _ => Err(ProgramError::InvalidInstructionData),
     }
 }

@@ -35,7 +35,8 @@
 //! 352  8   total_renewable_wh     u64, equals the K-CARBON supply
 //! 360  8   total_co2_grams        u64
 //! 368  8   total_paid             u64, paid to providers after fees
-//! 376  8   total_escrowed         u64, sum of every open job's escrow
+//! 376  8   total_escrowed         u64, every open job's escrow plus every closed job's
+//!                                 refund_due
 //! 384  8   job_count              u64
 //! 392  8   provider_count         u64
 //! 400  4   grid_gco2_per_kwh      u32 grams CO2 per kWh of non-renewable energy
@@ -88,7 +89,7 @@
 //! While `open_jobs` is above zero, `request_unstake` keeps `active_stake` at or above
 //! `min_stake_per_gpu * gpu_count`.
 //!
-//! # Job, PDA `["job", renter, nonce as u64 LE]`, 240 bytes
+//! # Job, PDA `["job", renter, nonce as u64 LE]`, 248 bytes
 //!
 //! ```text
 //! 0    8   discriminator       sha256("account:Job")[..8]
@@ -101,7 +102,7 @@
 //! 128  8   escrowed            u64, still in escrow
 //! 136  8   paid                u64, paid to the provider after fees
 //! 144  8   fees                u64
-//! 152  8   refunded            u64
+//! 152  8   refunded            u64, paid back to the renter's token account
 //! 160  8   opened_at           i64
 //! 168  8   end_time            i64; from then on anyone may close the job
 //! 176  8   last_sequence       u64, highest settled receipt sequence, 0 before the first
@@ -115,8 +116,15 @@
 //! 236  1   status              0 open, 1 closed
 //! 237  1   bump
 //! 238  2   reserved
+//! 240  8   refund_due          u64, refund booked by close_job and not paid yet, see below
 //! ```
-//! Escrow conservation: `paid + fees + refunded + escrowed == funded` after every instruction.
+//! Escrow conservation: `paid + fees + refunded + refund_due + escrowed == funded` after every
+//! instruction.
+//!
+//! `close_job` books the refund in `refund_due` instead of paying it when the destination is not
+//! a usable K-GPU account of the renter (missing, frozen, wrong mint or owner, or requiring
+//! memos). The tokens stay in the escrow vault, counted in `Market.total_escrowed`, until
+//! `claim_refund` pays them to a usable account of the renter.
 //!
 //! # Receipt, PDA `["receipt", job, sequence as u64 LE]`, 200 bytes
 //!
@@ -171,7 +179,7 @@ pub const RECEIPT_SEED: &[u8] = b"receipt";
 
 /// Job status: escrow open, receipts may settle.
 pub const JOB_OPEN: u8 = 0;
-/// Job status: escrow refunded, no more receipts.
+/// Job status: escrow refunded or booked in `refund_due`, no more receipts.
 pub const JOB_CLOSED: u8 = 1;
 
 /// Returns whether `code` is two upper-case ASCII letters, the shape of ISO 3166-1 alpha-2.
@@ -458,9 +466,10 @@ pub struct Job {
     pub status: u8,
     pub bump: u8,
     pub reserved: [u8; 2],
+    pub refund_due: u64,
 }
 
-assert_layout!(Job, 240, 8 + 32 * 3 + 8 * 16 + 4 + 1 + 1 + 2);
+assert_layout!(Job, 248, 8 + 32 * 3 + 8 * 16 + 4 + 1 + 1 + 2 + 8);
 
 // SAFETY: integers and byte arrays without padding, asserted above.
 unsafe impl AccountType for Job {

@@ -13,6 +13,8 @@
 //! 149  1    oracle_count n (1..=10)                   43  8   expires_at i64, valid while now < it
 //! 150  1    oracle_threshold m                        51  1   revoked bool
 //! 151  320  oracles [Pubkey; 10], first n used        52  1   reserved
+//! 471  1    blocked_count (0..=16)
+//! 472  32   blocked_jurisdictions [[u8; 2]; 16], first blocked_count used
 //! ```
 
 use kgpu_framework::account::Ref;
@@ -37,6 +39,9 @@ const CONFIG_ORACLE_COUNT: usize = 149;
 const CONFIG_ORACLE_THRESHOLD: usize = 150;
 const CONFIG_ORACLES: usize = 151;
 const MAX_ORACLES: usize = 10;
+const CONFIG_BLOCKED_COUNT: usize = 471;
+const CONFIG_BLOCKED_JURISDICTIONS: usize = 472;
+const MAX_BLOCKED: usize = 16;
 
 const KYC_LEN: usize = 53;
 const KYC_DISCRIMINATOR: [u8; 8] = account_discriminator("KycRecord");
@@ -104,6 +109,16 @@ impl<'a> TokenConfig<'a> {
     /// Returns the quorum threshold m.
     pub fn threshold(&self) -> u32 {
         self.byte_at(CONFIG_ORACLE_THRESHOLD) as u32
+    }
+
+    /// Returns whether `code` is on the token program's blocked jurisdiction list.
+    pub fn is_blocked(&self, code: &[u8; 2]) -> bool {
+        let count = (self.byte_at(CONFIG_BLOCKED_COUNT) as usize).min(MAX_BLOCKED);
+        // SAFETY: 472 + 2 * 16 = 504 <= 753 bytes, checked at load; `[u8; 2]` has alignment 1.
+        let blocked = unsafe {
+            core::slice::from_raw_parts(self.data.as_ptr().add(CONFIG_BLOCKED_JURISDICTIONS) as *const [u8; 2], count)
+        };
+        blocked.iter().any(|blocked| blocked == code)
     }
 
     /// Returns the address at `offset`, a constant of at most `CONFIG_LEN - 32`.

@@ -2,6 +2,7 @@
 //! ranges of its data after the 8-byte discriminator.
 
 pub mod approve_provider;
+pub mod claim_refund;
 pub mod claim_rewards;
 pub mod close_job;
 pub mod initialize_carbon_mint;

@@ -19,7 +19,8 @@
 //!   1. `[WRITE]` job, PDA `["job", renter, nonce as u64 LE]` with canonical bump 255
 //!   2. `[WRITE]` market
 //!   3. `[WRITE]` provider, whose open job count goes up by one
-//!   4. `[]` token config, the address the market stores
+//!   4. `[]` token config, the address the market stores, whose blocked jurisdictions apply
+//!      besides the market's
 //!   5. `[]` renter's KYC record, owned by `kgpu_token`
 //!   6. `[WRITE]` renter's K-GPU token account
 //!   7. `[WRITE]` escrow vault
@@ -49,7 +50,7 @@ use crate::events::{FixedEvent, JobOpened, JOB_OPENED};
 use crate::instructions::{now, read_aligned, AlignedArgs};
 use crate::pda::pda_hash;
 use crate::state::*;
-use crate::token_program::KycRecord;
+use crate::token_program::{KycRecord, TokenConfig};
 use crate::vault::DECIMALS;
 
 /// The only bump a job PDA may have.
@@ -89,7 +90,9 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     check_key(mint, &market.kgpu_mint)?;
     system_program.check_program(&SYSTEM_PROGRAM_ID)?;
 
-    // Validate the renter's KYC: verified, not revoked, not expired, jurisdiction not blocked.
+    // Validate the renter's KYC: verified, not revoked, not expired, jurisdiction blocked by
+    // neither the market nor the token program. The token program's list can change after the
+    // renter's KYC was set, and the renter's account stays thawed until set_kyc runs again.
     let record = KycRecord::load(kyc, renter.key())?;
     if record.level == 0 || record.revoked {
         return Err(MarketError::KycInvalid.into());
@@ -97,7 +100,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pr
     if now >= record.expires_at {
         return Err(MarketError::KycExpired.into());
     }
-    if market.is_blocked(&record.jurisdiction) {
+    if market.is_blocked(&record.jurisdiction) || TokenConfig::load(token_config)?.is_blocked(&record.jurisdiction) {
         return Err(MarketError::JurisdictionBlocked.into());
     }
 
