@@ -156,9 +156,9 @@ impl KycRecord {
     /// Reads the KYC record of `wallet` after checking owner, size, discriminator and wallet.
     ///
     /// The address is not re-derived. `kgpu_token` creates `KycRecord` accounts only in
-    /// `set_kyc`, at one address per wallet (the System seed address of the token config and the
-    /// hex of the wallet's first 16 bytes) with `wallet` stored, and never changes that field, so a
-    /// record owned by `kgpu_token` with this discriminator and `wallet` is the wallet's record.
+    /// `set_kyc`, one per wallet, at the System seed address of the token config and the hex of
+    /// the wallet's first 16 bytes. It stores `wallet` there and never changes it. So a record
+    /// owned by `kgpu_token` with this discriminator and `wallet` is the wallet's record.
     pub fn load(account: &AccountInfo, wallet: &Pubkey) -> Result<KycRecord, ProgramError> {
         account.check_owner(&TOKEN_PROGRAM_ID)?;
         let data = account.try_borrow_data()?;

@@ -151,7 +151,7 @@ impl AllocateWithSeed<'_> {
     }
 }
 
-/// Creates a rent-exempt account at a seed address, also when its address already holds lamports.
+/// Creates a rent-exempt account at a seed address, also when that address already has lamports.
 ///
 /// `CreateAccountWithSeed` fails on an address with lamports, so anyone could block the address
 /// by funding it first. For such an address this tops the balance up to `lamports` with

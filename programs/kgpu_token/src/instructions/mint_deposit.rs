@@ -231,6 +231,7 @@ fn emit_deposit_minted(args: &MintDepositArgs, supply: u64) {
     let payload = unsafe { &*(args as *const MintDepositArgs as *const [u8; PAYLOAD_LEN]) };
     event[8..8 + PAYLOAD_LEN].copy_from_slice(payload);
     event[8 + PAYLOAD_LEN..].copy_from_slice(&supply.to_le_bytes());
-    // `log_data` fails only for more than 8 slices, and this passes one.
+    // `log_data` rejects only more than `MAX_LOG_DATA_SLICES` slices. This passes one, so the
+    // result is ignored.
     let _ = kgpu_framework::log::log_data(&[&event]);
 }

@@ -12,7 +12,7 @@
 //! and freeze their accounts.
 //!
 //! NOTE: the check covers every PDA owner, including multisig vaults and programs that are not
-//! on the approved list, so K-GPU such an account holds cannot be seized. `set_kyc` with the
+//! on the approved list, so the K-GPU in such an account cannot be seized. `set_kyc` with the
 //! PDA as the wallet can still freeze it.
 //!
 //! Accounts:

@@ -119,8 +119,8 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
         payer.require_signer()?;
         payer.require_writable()?;
         // One hash whatever the wallet. Two wallets share an address only if their first 16
-        // bytes are equal, which takes about 2^128 tries to arrange; the second would then
-        // find the first's record and fail the wallet comparison.
+        // bytes are equal, which takes about 2^128 tries to arrange. The second wallet would
+        // then find the first's record and fail the wallet comparison.
         record_account.require_address(&address_with_seed(config_account.key(), &seed, program_id))?;
     } else {
         let record = KycRecord::load(record_account, program_id)?;
@@ -210,6 +210,7 @@ fn emit_kyc_updated(record: &KycRecord, allowed: bool) {
     event[43..51].copy_from_slice(&record.expires_at);
     event[51] = record.revoked;
     event[52] = allowed as u8;
-    // `log_data` fails only for more than 8 slices, and this passes one.
+    // `log_data` rejects only more than `MAX_LOG_DATA_SLICES` slices. This passes one, so the
+    // result is ignored.
     let _ = kgpu_framework::log::log_data(&[&event]);
 }
